@@ -1,0 +1,218 @@
+//! Jute's primitive encodings and the `Jute` trait every record implements.
+//!
+//! Grammar (all integers big-endian, two's complement):
+//!
+//! ```text
+//! int      = i32                       ; 4 bytes
+//! long     = i64                       ; 8 bytes
+//! boolean  = u8                        ; 0 is false, anything else true; we write 0 or 1
+//! buffer   = len:int bytes{len}        ; len = -1 means null, decoded as empty
+//! ustring  = len:int utf8{len}         ; len = -1 means null, decoded as ""
+//! vector<T>= count:int T{count}        ; count = -1 means null, decoded as empty
+//! record   = its fields in declaration order, no tags, no padding
+//! ```
+//!
+//! Decoding never panics and never allocates more than the input could
+//! hold: a buffer's length and a vector's `count * T::MIN_ENCODED_LEN` are
+//! checked against the bytes that remain before anything is allocated.
+
+use crate::error::DecodeError;
+
+/// A jute record: encodes into a byte vector, decodes from a [`Reader`].
+pub trait Jute: Sized {
+    /// Record name, as in zookeeper.jute, for error messages.
+    const NAME: &'static str;
+    /// The fewest bytes any value of this type encodes to. Bounds the
+    /// element count a vector prefix may claim.
+    const MIN_ENCODED_LEN: usize;
+
+    fn encode(&self, out: &mut Vec<u8>);
+    fn decode(reader: &mut Reader<'_>) -> Result<Self, DecodeError>;
+
+    /// Encodes into a fresh vector.
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode(&mut out);
+        out
+    }
+
+    /// Decodes a record that must span all of `bytes`.
+    fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut reader = Reader::new(bytes);
+        let value = Self::decode(&mut reader)?;
+        reader.expect_end(Self::NAME)?;
+        Ok(value)
+    }
+}
+
+/// A cursor over untrusted bytes.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    position: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes, position: 0 }
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.bytes.len() - self.position
+    }
+
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    /// The bytes not yet read.
+    pub fn rest(&self) -> &'a [u8] {
+        &self.bytes[self.position..]
+    }
+
+    pub fn expect_end(&self, record: &'static str) -> Result<(), DecodeError> {
+        match self.remaining() {
+            0 => Ok(()),
+            count => Err(DecodeError::TrailingBytes { record, count }),
+        }
+    }
+
+    fn take(&mut self, field: &'static str, len: usize) -> Result<&'a [u8], DecodeError> {
+        let remaining_bytes = self.remaining();
+        if len > remaining_bytes {
+            return Err(DecodeError::Truncated {
+                field,
+                needed_bytes: len,
+                remaining_bytes,
+            });
+        }
+        let taken = &self.bytes[self.position..self.position + len];
+        self.position += len;
+        Ok(taken)
+    }
+
+    fn take_array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], DecodeError> {
+        let taken = self.take(field, N)?;
+        let mut array = [0u8; N];
+        array.copy_from_slice(taken);
+        Ok(array)
+    }
+
+    pub fn read_int(&mut self, field: &'static str) -> Result<i32, DecodeError> {
+        Ok(i32::from_be_bytes(self.take_array(field)?))
+    }
+
+    pub fn read_long(&mut self, field: &'static str) -> Result<i64, DecodeError> {
+        Ok(i64::from_be_bytes(self.take_array(field)?))
+    }
+
+    pub fn read_boolean(&mut self, field: &'static str) -> Result<bool, DecodeError> {
+        Ok(self.take_array::<1>(field)?[0] != 0)
+    }
+
+    /// Reads a length or count prefix: `None` for jute's null (-1).
+    fn read_len_prefix(&mut self, field: &'static str) -> Result<Option<usize>, DecodeError> {
+        match self.read_int(field)? {
+            -1 => Ok(None),
+            len if len < 0 => Err(DecodeError::NegativeLength { field, len }),
+            // Non-negative i32 always fits usize on the targets we build for.
+            len => Ok(Some(len as usize)),
+        }
+    }
+
+    /// A buffer, borrowed from the input (null reads as empty).
+    pub fn read_buffer_ref(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
+        match self.read_len_prefix(field)? {
+            None => Ok(&[]),
+            Some(len) => {
+                let remaining_bytes = self.remaining();
+                if len > remaining_bytes {
+                    return Err(DecodeError::LengthExceedsRemaining {
+                        field,
+                        len,
+                        remaining_bytes,
+                    });
+                }
+                self.take(field, len)
+            }
+        }
+    }
+
+    pub fn read_buffer(&mut self, field: &'static str) -> Result<Vec<u8>, DecodeError> {
+        Ok(self.read_buffer_ref(field)?.to_vec())
+    }
+
+    /// A ustring, borrowed from the input (null reads as "").
+    pub fn read_ustring_ref(&mut self, field: &'static str) -> Result<&'a str, DecodeError> {
+        let bytes = self.read_buffer_ref(field)?;
+        std::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8 { field })
+    }
+
+    pub fn read_ustring(&mut self, field: &'static str) -> Result<String, DecodeError> {
+        Ok(self.read_ustring_ref(field)?.to_owned())
+    }
+
+    /// A vector of `T`, each element decoded by `decode_one` (null reads
+    /// as empty). The claimed count is checked against the bytes that
+    /// remain before the vector is allocated.
+    pub fn read_vector<T>(
+        &mut self,
+        field: &'static str,
+        min_element_len: usize,
+        mut decode_one: impl FnMut(&mut Self) -> Result<T, DecodeError>,
+    ) -> Result<Vec<T>, DecodeError> {
+        let Some(count) = self.read_len_prefix(field)? else {
+            return Ok(Vec::new());
+        };
+        let remaining_bytes = self.remaining();
+        // min_element_len >= 1 for every jute type, so this bounds count.
+        if count.saturating_mul(min_element_len.max(1)) > remaining_bytes {
+            return Err(DecodeError::LengthExceedsRemaining {
+                field,
+                len: count,
+                remaining_bytes,
+            });
+        }
+        let mut elements = Vec::with_capacity(count);
+        for _ in 0..count {
+            elements.push(decode_one(self)?);
+        }
+        Ok(elements)
+    }
+}
+
+pub fn put_int(out: &mut Vec<u8>, value: i32) {
+    out.extend_from_slice(&value.to_be_bytes());
+}
+
+pub fn put_long(out: &mut Vec<u8>, value: i64) {
+    out.extend_from_slice(&value.to_be_bytes());
+}
+
+pub fn put_boolean(out: &mut Vec<u8>, value: bool) {
+    out.push(u8::from(value));
+}
+
+/// Writes a length-prefixed byte string. Lengths over i32::MAX cannot be
+/// framed by jute at all; callers bound data far below that (jute.maxbuffer).
+pub fn put_buffer(out: &mut Vec<u8>, value: &[u8]) {
+    let len = i32::try_from(value.len()).expect("jute buffer longer than i32::MAX");
+    put_int(out, len);
+    out.extend_from_slice(value);
+}
+
+pub fn put_ustring(out: &mut Vec<u8>, value: &str) {
+    put_buffer(out, value.as_bytes());
+}
+
+pub fn put_vector<T>(
+    out: &mut Vec<u8>,
+    values: &[T],
+    mut encode_one: impl FnMut(&T, &mut Vec<u8>),
+) {
+    let count = i32::try_from(values.len()).expect("jute vector longer than i32::MAX");
+    put_int(out, count);
+    for value in values {
+        encode_one(value, out);
+    }
+}

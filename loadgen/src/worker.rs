@@ -1,0 +1,1049 @@
+//! One worker thread: an io_uring and its share of the sessions.
+//!
+//! Each loop turn: advance the phase, do timed upkeep (paced connects,
+//! pings, timeouts), schedule open-loop ops, hand every queued send to the
+//! ring, then one `submit_and_wait` and a pass over the completions. A
+//! session has at most one connect, one send and one recv in flight, so
+//! the completion queue (sized 3 x sessions) can never overflow.
+//!
+//! Buffers handed to the kernel stay put until their completion arrives:
+//! a session's receive buffer only grows after its recv completed, and a
+//! dropped connection is `shutdown()` and its fd closed only once its last
+//! ring op has completed (`SessionState::Draining`).
+
+use crate::session::{OpTarget, Request, Session, SessionState};
+use crate::stats::{new_histogram, Interval, Stats};
+use crate::workload::{OpKind, Rng};
+use crate::LoadConfig;
+use io_uring::{opcode, types, IoUring};
+use ringkeeper_jute::{
+    error_name, split_frame, ConnectResponse, CreateResponse, ErrorCode, Jute, Reader, ReplyHeader,
+    Stat, Xid,
+};
+use std::collections::VecDeque;
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Sessions one worker may own: keeps 3 ring ops per session within the
+/// kernel's completion-queue maximum (65,536 entries).
+pub const SESSIONS_PER_WORKER_MAX: u32 = 20_000;
+/// Tries to establish a session before it is counted as failed.
+pub const CONNECT_ATTEMPTS_MAX: u32 = 5;
+/// Open-loop ops waiting for a free session, at most; beyond it ops are
+/// dropped and counted (`backlog_dropped`).
+pub const BACKLOG_MAX: usize = 1_000_000;
+const SUBMISSION_QUEUE_ENTRIES: u32 = 4096;
+const UPKEEP_INTERVAL_NS: u64 = 10_000_000;
+/// Each upkeep visits this fraction of the sessions, so each session is
+/// looked at every `UPKEEP_SLICES * UPKEEP_INTERVAL_NS` (100 ms) without a
+/// full scan per tick (a full scan of 10,000 sessions every 10 ms cost
+/// several us per op).
+const UPKEEP_SLICES: usize = 10;
+const INTERVAL_NS: u64 = 1_000_000_000;
+const RECONNECT_BACKOFF_NS: u64 = 100_000_000;
+/// After the measured phase: time for cleanup deletes and closeSession.
+const DRAIN_TIMEOUT_NS: u64 = 10_000_000_000;
+const CLOSE_TIMEOUT_NS: u64 = 5_000_000_000;
+const REPLY_HEADER_BYTES: usize = 16;
+
+const TAG_CONNECT: u64 = 1;
+const TAG_SEND: u64 = 2;
+const TAG_RECV: u64 = 3;
+
+/// What every worker shares with the main thread.
+pub struct Shared {
+    pub config: LoadConfig,
+    pub epoch: Instant,
+    pub key_paths: Vec<String>,
+    pub dir_path: String,
+    pub sequence_prefix: String,
+    pub value: Vec<u8>,
+    /// Sessions established right now, all workers.
+    pub sessions_ready: AtomicU64,
+    /// Workers done establishing their sessions.
+    pub workers_connected: AtomicU32,
+    /// When load starts, ns since `epoch`; 0 until the main thread decides.
+    pub load_start_ns: AtomicU64,
+    /// The main thread gave up: close everything.
+    pub abort: AtomicBool,
+}
+
+impl Shared {
+    pub fn now_ns(&self) -> u64 {
+        self.epoch.elapsed().as_nanos() as u64
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Connecting,
+    AwaitingStart,
+    Load,
+    Drain { deadline_ns: u64 },
+    Close { deadline_ns: u64 },
+    Done,
+}
+
+pub struct Worker {
+    shared: Arc<Shared>,
+    ring: IoUring,
+    sessions: Vec<Session>,
+    /// One address per server; the kernel reads these during connects.
+    addresses: Box<[libc::sockaddr_in]>,
+    stats: Stats,
+    interval: Interval,
+    intervals: Sender<Interval>,
+    rng: Rng,
+    phase: Phase,
+    connect_deadline_ns: u64,
+    measure_start_ns: u64,
+    measure_end_ns: u64,
+    /// Sessions with queued bytes to hand to the ring this turn.
+    dirty: Vec<u32>,
+    is_dirty: Vec<bool>,
+    /// Open loop: one token per free op slot, and ops due with no free slot.
+    free_slots: Vec<u32>,
+    backlog: VecDeque<u64>,
+    open_loop_interval_ns: Option<u64>,
+    next_intended_ns: u64,
+    completions: Vec<(u64, i32)>,
+    next_upkeep_ns: u64,
+    /// Next session due for its first, paced connect.
+    connect_cursor: usize,
+    /// Next session the rolling upkeep looks at.
+    upkeep_cursor: usize,
+    /// Phase conditions that need a scan of every session are checked at
+    /// most once per upkeep interval.
+    next_phase_scan_ns: u64,
+}
+
+impl Worker {
+    /// `session_servers` gives each of this worker's sessions its server;
+    /// `first_connect_ns`/`connect_gap_ns` pace the first connects.
+    pub fn new(
+        shared: Arc<Shared>,
+        worker_index: u32,
+        session_servers: Vec<usize>,
+        connect_gap_ns: u64,
+        intervals: Sender<Interval>,
+    ) -> io::Result<Worker> {
+        let session_count = session_servers.len() as u32;
+        assert!(session_count <= SESSIONS_PER_WORKER_MAX);
+        let completion_entries = (3 * session_count + 64)
+            .next_power_of_two()
+            .max(2 * SUBMISSION_QUEUE_ENTRIES);
+        let ring = IoUring::builder()
+            .setup_cqsize(completion_entries)
+            .build(SUBMISSION_QUEUE_ENTRIES)?;
+        let now_ns = shared.now_ns();
+        let sessions = session_servers
+            .into_iter()
+            .enumerate()
+            .map(|(i, server)| Session::new(server, now_ns + i as u64 * connect_gap_ns))
+            .collect::<Vec<_>>();
+        let addresses = shared.config.servers.iter().map(sockaddr_in).collect();
+        let open_loop_interval_ns = shared.config.rate_ops_per_s.map(|rate| {
+            let per_worker = rate / shared.config.threads as f64;
+            (1e9 / per_worker).max(1.0) as u64
+        });
+        let connect_deadline_ns = now_ns + shared.config.connect_timeout.as_nanos() as u64;
+        Ok(Worker {
+            is_dirty: vec![false; sessions.len()],
+            sessions,
+            addresses,
+            ring,
+            stats: Stats::default(),
+            interval: Interval {
+                end_ns: 0,
+                ops: 0,
+                errors: 0,
+                latency_ns: new_histogram(),
+            },
+            intervals,
+            rng: Rng::new(
+                shared.config.seed
+                    ^ (u64::from(worker_index) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            ),
+            phase: Phase::Connecting,
+            connect_deadline_ns,
+            measure_start_ns: u64::MAX,
+            measure_end_ns: u64::MAX,
+            dirty: Vec::new(),
+            free_slots: Vec::new(),
+            backlog: VecDeque::new(),
+            open_loop_interval_ns,
+            next_intended_ns: 0,
+            completions: Vec::with_capacity(completion_entries as usize),
+            next_upkeep_ns: 0,
+            connect_cursor: 0,
+            upkeep_cursor: 0,
+            next_phase_scan_ns: 0,
+            shared,
+        })
+    }
+
+    /// Runs every phase to the end and returns what was measured.
+    pub fn run(mut self) -> io::Result<Stats> {
+        loop {
+            let now_ns = self.shared.now_ns();
+            self.advance_phase(now_ns);
+            if self.phase == Phase::Done {
+                break;
+            }
+            if now_ns >= self.next_upkeep_ns {
+                self.upkeep(now_ns);
+                self.next_upkeep_ns = now_ns + UPKEEP_INTERVAL_NS;
+            }
+            if self.phase == Phase::Load && self.open_loop_interval_ns.is_some() {
+                self.schedule_open_loop(now_ns);
+            }
+            self.flush_sends(now_ns)?;
+            self.submit_and_wait(now_ns)?;
+            self.reap()?;
+        }
+        Ok(self.stats)
+    }
+
+    // ----- phases -------------------------------------------------------
+
+    fn advance_phase(&mut self, now_ns: u64) {
+        let scan = now_ns >= self.next_phase_scan_ns;
+        if scan {
+            self.next_phase_scan_ns = now_ns + UPKEEP_INTERVAL_NS;
+        }
+        match self.phase {
+            Phase::Connecting if scan => {
+                let settled = self
+                    .sessions
+                    .iter()
+                    .all(|s| matches!(s.state, SessionState::Ready | SessionState::Finished));
+                if settled || now_ns >= self.connect_deadline_ns {
+                    for index in 0..self.sessions.len() {
+                        if !matches!(
+                            self.sessions[index].state,
+                            SessionState::Ready | SessionState::Finished
+                        ) {
+                            self.fail_session(
+                                index,
+                                "not established within --connect-timeout",
+                                now_ns,
+                            );
+                        }
+                    }
+                    self.shared.workers_connected.fetch_add(1, Ordering::AcqRel);
+                    self.phase = Phase::AwaitingStart;
+                }
+            }
+            Phase::AwaitingStart => {
+                if self.shared.abort.load(Ordering::Acquire) {
+                    self.enter_drain(now_ns);
+                    return;
+                }
+                let load_start_ns = self.shared.load_start_ns.load(Ordering::Acquire);
+                if load_start_ns != 0 && now_ns >= load_start_ns {
+                    self.enter_load(load_start_ns);
+                }
+            }
+            Phase::Load => {
+                if now_ns >= self.measure_end_ns {
+                    self.flush_interval(now_ns);
+                    self.enter_drain(now_ns);
+                } else if now_ns >= self.interval.end_ns {
+                    self.flush_interval(now_ns);
+                }
+            }
+            Phase::Drain { deadline_ns } if scan => {
+                let all_closing = self
+                    .sessions
+                    .iter()
+                    .all(|s| !matches!(s.state, SessionState::Ready));
+                if all_closing || now_ns >= deadline_ns {
+                    for index in 0..self.sessions.len() {
+                        if self.sessions[index].state == SessionState::Ready {
+                            self.sessions[index].queue_close(now_ns);
+                            self.mark_dirty(index);
+                        }
+                    }
+                    self.phase = Phase::Close {
+                        deadline_ns: now_ns + CLOSE_TIMEOUT_NS,
+                    };
+                }
+            }
+            Phase::Close { deadline_ns } if scan => {
+                let all_finished = self
+                    .sessions
+                    .iter()
+                    .all(|s| s.state == SessionState::Finished);
+                if all_finished {
+                    self.phase = Phase::Done;
+                } else if now_ns >= deadline_ns {
+                    for index in 0..self.sessions.len() {
+                        if !matches!(
+                            self.sessions[index].state,
+                            SessionState::Finished | SessionState::Draining
+                        ) {
+                            self.drop_connection(index, "CLOSE_TIMEOUT", now_ns);
+                        }
+                    }
+                    // Ops still in the ring after shutdown() complete at
+                    // once; give them a moment, then stop regardless.
+                    if now_ns >= deadline_ns + 2_000_000_000 {
+                        self.phase = Phase::Done;
+                    }
+                }
+            }
+            Phase::Connecting | Phase::Drain { .. } | Phase::Close { .. } | Phase::Done => {}
+        }
+    }
+
+    fn enter_load(&mut self, load_start_ns: u64) {
+        let config = &self.shared.config;
+        self.measure_start_ns = load_start_ns + config.warmup.as_nanos() as u64;
+        self.measure_end_ns = self.measure_start_ns + config.duration.as_nanos() as u64;
+        self.next_intended_ns = load_start_ns;
+        self.interval.end_ns = load_start_ns + INTERVAL_NS;
+        self.phase = Phase::Load;
+        for index in 0..self.sessions.len() {
+            self.on_slots_free(index, load_start_ns);
+        }
+    }
+
+    fn enter_drain(&mut self, now_ns: u64) {
+        self.phase = Phase::Drain {
+            deadline_ns: now_ns + DRAIN_TIMEOUT_NS,
+        };
+        for index in 0..self.sessions.len() {
+            match self.sessions[index].state {
+                SessionState::Ready => self.drain_step(index, now_ns),
+                SessionState::Waiting => self.finish(index),
+                SessionState::Connecting | SessionState::Handshaking => {
+                    self.drop_connection(index, "", now_ns)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// After the measured phase, a session with nothing in flight deletes
+    /// one persistent node it created, or closes when none is left.
+    fn drain_step(&mut self, index: usize, now_ns: u64) {
+        let session = &mut self.sessions[index];
+        if session.state != SessionState::Ready || !session.in_flight.is_empty() {
+            return;
+        }
+        match session.created.iter().position(|(_, ephemeral)| !ephemeral) {
+            Some(position) => {
+                let (path, _) = session.created.swap_remove(position);
+                session.queue_cleanup_delete(&path, now_ns);
+            }
+            None => session.queue_close(now_ns),
+        }
+        self.mark_dirty(index);
+    }
+
+    fn flush_interval(&mut self, now_ns: u64) {
+        let next = Interval {
+            end_ns: self.interval.end_ns.max(now_ns) + INTERVAL_NS,
+            ops: 0,
+            errors: 0,
+            latency_ns: new_histogram(),
+        };
+        let mut done = std::mem::replace(&mut self.interval, next);
+        done.end_ns = now_ns;
+        // The main thread may have stopped listening; that is fine.
+        let _ = self.intervals.send(done);
+    }
+
+    // ----- ops ----------------------------------------------------------
+
+    /// A session gained free op slots (just established, or a reply came).
+    fn on_slots_free(&mut self, index: usize, now_ns: u64) {
+        let outstanding = self.shared.config.outstanding;
+        match self.phase {
+            Phase::Load if self.open_loop_interval_ns.is_some() => {
+                while self.sessions[index].has_free_slot(outstanding) {
+                    match self.backlog.pop_front() {
+                        Some(intended_ns) => self.issue(index, intended_ns),
+                        None => {
+                            let free = outstanding as usize - self.sessions[index].in_flight.len();
+                            self.free_slots
+                                .extend(std::iter::repeat_n(index as u32, free));
+                            break;
+                        }
+                    }
+                }
+            }
+            Phase::Load => {
+                while self.sessions[index].has_free_slot(outstanding) {
+                    self.issue(index, now_ns);
+                }
+            }
+            Phase::Drain { .. } => self.drain_step(index, now_ns),
+            _ => {}
+        }
+    }
+
+    fn schedule_open_loop(&mut self, now_ns: u64) {
+        let Some(gap_ns) = self.open_loop_interval_ns else {
+            return;
+        };
+        let outstanding = self.shared.config.outstanding;
+        while self.next_intended_ns <= now_ns && self.next_intended_ns < self.measure_end_ns {
+            let intended_ns = self.next_intended_ns;
+            self.next_intended_ns += gap_ns;
+            let slot = loop {
+                match self.free_slots.pop() {
+                    Some(index) if self.sessions[index as usize].has_free_slot(outstanding) => {
+                        break Some(index as usize)
+                    }
+                    Some(_) => continue,
+                    None => break None,
+                }
+            };
+            match slot {
+                Some(index) => self.issue(index, intended_ns),
+                None if self.backlog.len() < BACKLOG_MAX => self.backlog.push_back(intended_ns),
+                None => self.stats.backlog_dropped += 1,
+            }
+        }
+    }
+
+    fn issue(&mut self, index: usize, start_ns: u64) {
+        let shared = &*self.shared;
+        let keys = shared.key_paths.len() as u64;
+        let kind = shared.config.mix.choose(self.rng.next_f64());
+        let key = self.rng.below(keys) as usize;
+        let other_key = self.rng.below(keys) as usize;
+        let target = OpTarget {
+            key_path: &shared.key_paths[key],
+            other_key_path: &shared.key_paths[other_key],
+            dir_path: &shared.dir_path,
+            sequence_prefix: &shared.sequence_prefix,
+            value: &shared.value,
+            pick: self.rng.next_u64(),
+        };
+        self.sessions[index].queue_op(kind, &target, start_ns);
+        self.mark_dirty(index);
+    }
+
+    fn mark_dirty(&mut self, index: usize) {
+        if !self.is_dirty[index] {
+            self.is_dirty[index] = true;
+            self.dirty.push(index as u32);
+        }
+    }
+
+    // ----- upkeep -------------------------------------------------------
+
+    fn upkeep(&mut self, now_ns: u64) {
+        let connecting_allowed = matches!(
+            self.phase,
+            Phase::Connecting | Phase::AwaitingStart | Phase::Load
+        );
+        let handshake_timeout_ns =
+            u64::from(self.shared.config.session_timeout_ms.max(2000)) * 1_000_000;
+        // First connects, in their paced order.
+        while let Some(session) = self.sessions.get(self.connect_cursor) {
+            if session.connect_due_ns > now_ns {
+                break;
+            }
+            if connecting_allowed && session.state == SessionState::Waiting {
+                self.start_connect(self.connect_cursor, now_ns);
+            }
+            self.connect_cursor += 1;
+        }
+        // Pings, timeouts and reconnects: a rolling slice of the sessions.
+        let count = self.sessions.len();
+        for _ in 0..count.div_ceil(UPKEEP_SLICES) {
+            let index = self.upkeep_cursor;
+            self.upkeep_cursor = (index + 1) % count;
+            let session = &self.sessions[index];
+            match session.state {
+                SessionState::Waiting if connecting_allowed && session.connect_due_ns <= now_ns => {
+                    self.start_connect(index, now_ns)
+                }
+                SessionState::Connecting | SessionState::Handshaking
+                    if now_ns.saturating_sub(session.connect_started_ns) > handshake_timeout_ns =>
+                {
+                    self.stats.count_error("HANDSHAKE_TIMEOUT");
+                    self.drop_connection(index, "", now_ns)
+                }
+                SessionState::Ready | SessionState::Closing => {
+                    let timeout_ns = u64::from(session.negotiated_timeout_ms) * 1_000_000;
+                    let silent_ns = now_ns.saturating_sub(session.last_recv_ns);
+                    if !session.in_flight.is_empty() && silent_ns > timeout_ns * 2 / 3 {
+                        // As ZooKeeper clients do: no answer within the
+                        // read timeout means the connection is lost.
+                        self.drop_connection(index, "READ_TIMEOUT", now_ns);
+                    } else if session.state == SessionState::Ready
+                        && now_ns.saturating_sub(session.last_send_ns) >= timeout_ns / 3
+                    {
+                        self.sessions[index].queue_ping();
+                        self.mark_dirty(index);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // ----- connections ----------------------------------------------------
+
+    fn start_connect(&mut self, index: usize, now_ns: u64) {
+        // SAFETY: plain socket(2) call; the fd is owned by the session.
+        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+        if fd < 0 {
+            let error = io::Error::last_os_error();
+            let reason = format!("socket: {error} (raise the open-files limit: ulimit -n)");
+            self.fail_session(index, &reason, now_ns);
+            return;
+        }
+        set_nodelay(fd);
+        let session = &mut self.sessions[index];
+        session.fd = fd;
+        session.state = SessionState::Connecting;
+        session.connect_started_ns = now_ns;
+        session.connect_attempts += 1;
+        session.ring_ops += 1;
+        let address = &self.addresses[session.server];
+        let entry = opcode::Connect::new(
+            types::Fd(fd),
+            address as *const libc::sockaddr_in as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+        .build()
+        .user_data(user_data(index, TAG_CONNECT));
+        self.push(&entry);
+    }
+
+    fn on_connect(&mut self, index: usize, result: i32, now_ns: u64) {
+        let session = &mut self.sessions[index];
+        session.ring_ops -= 1;
+        if session.state == SessionState::Draining {
+            self.maybe_finish_drain(index, now_ns);
+            return;
+        }
+        if result < 0 {
+            let error = io::Error::from_raw_os_error(-result);
+            self.stats.count_error("CONNECT_FAILED");
+            session.failure = Some(format!(
+                "connect to {}: {error}",
+                self.shared.config.servers[session.server]
+            ));
+            self.drop_connection(index, "", now_ns);
+            return;
+        }
+        session.state = SessionState::Handshaking;
+        session.queue_connect_request(self.shared.config.session_timeout_ms);
+        session.last_recv_ns = now_ns;
+        self.mark_dirty(index);
+        self.post_recv(index);
+    }
+
+    /// Shuts the connection down. In-flight measured ops count as
+    /// CONNECTIONLOSS; the fd is closed once its ring ops complete.
+    fn drop_connection(&mut self, index: usize, error: &str, now_ns: u64) {
+        let (measure_start_ns, measure_end_ns) = (self.measure_start_ns, self.measure_end_ns);
+        let session = &mut self.sessions[index];
+        if matches!(
+            session.state,
+            SessionState::Draining | SessionState::Finished
+        ) {
+            return;
+        }
+        if !error.is_empty() {
+            self.stats.count_error(error);
+        }
+        if matches!(session.state, SessionState::Ready | SessionState::Closing) {
+            self.shared.sessions_ready.fetch_sub(1, Ordering::AcqRel);
+            if !session.closed_cleanly {
+                self.stats.disconnects += 1;
+            }
+        }
+        for in_flight in session.in_flight.drain(..) {
+            let measured = in_flight.start_ns >= measure_start_ns && now_ns <= measure_end_ns;
+            if measured && matches!(in_flight.request, Request::Op(_)) {
+                *self
+                    .stats
+                    .errors
+                    .entry("CONNECTIONLOSS".into())
+                    .or_default() += 1;
+                self.interval.errors += 1;
+            }
+        }
+        if session.fd >= 0 {
+            // SAFETY: shutdown(2) on the session's own open fd; it makes
+            // the ring's pending recv/send on it complete.
+            unsafe { libc::shutdown(session.fd, libc::SHUT_RDWR) };
+        }
+        session.state = SessionState::Draining;
+        self.maybe_finish_drain(index, now_ns);
+    }
+
+    fn maybe_finish_drain(&mut self, index: usize, now_ns: u64) {
+        let session = &mut self.sessions[index];
+        if session.state != SessionState::Draining || session.ring_ops > 0 {
+            return;
+        }
+        if session.fd >= 0 {
+            // SAFETY: no ring op refers to the fd any more.
+            unsafe { libc::close(session.fd) };
+        }
+        session.reset_connection();
+        let reconnect = matches!(
+            self.phase,
+            Phase::Connecting | Phase::AwaitingStart | Phase::Load
+        ) && !session.closed_cleanly;
+        if !reconnect {
+            self.finish(index);
+        } else if session.connect_attempts >= CONNECT_ATTEMPTS_MAX {
+            let reason = session
+                .failure
+                .clone()
+                .unwrap_or_else(|| "connection kept failing".into());
+            session.state = SessionState::Waiting;
+            self.fail_session(index, &reason, now_ns);
+        } else {
+            if session.ever_connected {
+                self.stats.reconnects += 1;
+            }
+            session.state = SessionState::Waiting;
+            session.connect_due_ns = now_ns + RECONNECT_BACKOFF_NS;
+        }
+    }
+
+    fn fail_session(&mut self, index: usize, reason: &str, now_ns: u64) {
+        let session = &mut self.sessions[index];
+        session.failure = Some(reason.to_owned());
+        if matches!(session.state, SessionState::Waiting) {
+            self.stats.sessions_failed += u64::from(!session.ever_connected);
+            *self
+                .stats
+                .failure_reasons
+                .entry(reason.to_owned())
+                .or_default() += 1;
+            self.finish(index);
+        } else if session.state != SessionState::Finished {
+            // The drain then ends in a recorded failure, not a reconnect
+            // (see `maybe_finish_drain`).
+            session.connect_attempts = CONNECT_ATTEMPTS_MAX;
+            self.drop_connection(index, "", now_ns);
+        }
+    }
+
+    fn finish(&mut self, index: usize) {
+        let session = &mut self.sessions[index];
+        if session.fd >= 0 && session.ring_ops == 0 {
+            // SAFETY: no ring op refers to the fd.
+            unsafe { libc::close(session.fd) };
+            session.fd = -1;
+        }
+        session.state = SessionState::Finished;
+    }
+
+    // ----- ring ---------------------------------------------------------
+
+    fn push(&mut self, entry: &io_uring::squeue::Entry) {
+        loop {
+            // SAFETY: every buffer and address an entry points to lives in
+            // a session or in `addresses`, and stays put until the entry's
+            // completion is reaped (see the module doc).
+            if unsafe { self.ring.submission().push(entry) }.is_ok() {
+                return;
+            }
+            // The submission queue is full: hand it to the kernel. The
+            // completion queue cannot overflow (3 ops per session at most).
+            if let Err(error) = self.ring.submit() {
+                assert!(
+                    matches!(error.raw_os_error(), Some(libc::EINTR | libc::EAGAIN)),
+                    "io_uring submit failed: {error}"
+                );
+            }
+        }
+    }
+
+    fn post_recv(&mut self, index: usize) {
+        let session = &mut self.sessions[index];
+        if session.recv_len == session.recv_buffer.len() {
+            let grown = session.recv_buffer.len() * 2;
+            session.recv_buffer.resize(grown, 0);
+        }
+        let free = &mut session.recv_buffer[session.recv_len..];
+        let entry = opcode::Recv::new(types::Fd(session.fd), free.as_mut_ptr(), free.len() as u32)
+            .build()
+            .user_data(user_data(index, TAG_RECV));
+        session.ring_ops += 1;
+        session.recv_pending = true;
+        self.push(&entry);
+    }
+
+    fn flush_sends(&mut self, now_ns: u64) -> io::Result<()> {
+        let mut dirty = std::mem::take(&mut self.dirty);
+        for &index in &dirty {
+            let index = index as usize;
+            self.is_dirty[index] = false;
+            let session = &mut self.sessions[index];
+            let sendable = matches!(
+                session.state,
+                SessionState::Handshaking | SessionState::Ready | SessionState::Closing
+            );
+            if !sendable || session.send_pending || session.queued.is_empty() {
+                continue;
+            }
+            std::mem::swap(&mut session.send_buffer, &mut session.queued);
+            session.queued.clear();
+            session.send_offset = 0;
+            session.last_send_ns = now_ns;
+            self.submit_send(index);
+        }
+        dirty.clear();
+        self.dirty = dirty;
+        Ok(())
+    }
+
+    fn submit_send(&mut self, index: usize) {
+        let session = &mut self.sessions[index];
+        let unsent = &session.send_buffer[session.send_offset..];
+        let entry = opcode::Send::new(types::Fd(session.fd), unsent.as_ptr(), unsent.len() as u32)
+            .flags(libc::MSG_NOSIGNAL)
+            .build()
+            .user_data(user_data(index, TAG_SEND));
+        session.ring_ops += 1;
+        session.send_pending = true;
+        self.push(&entry);
+    }
+
+    fn submit_and_wait(&mut self, now_ns: u64) -> io::Result<()> {
+        let mut wait_ns = self
+            .next_upkeep_ns
+            .saturating_sub(now_ns)
+            .min(UPKEEP_INTERVAL_NS);
+        if self.phase == Phase::Load && self.open_loop_interval_ns.is_some() {
+            wait_ns = wait_ns.min(self.next_intended_ns.saturating_sub(now_ns));
+        }
+        if self.phase == Phase::Load {
+            wait_ns = wait_ns.min(self.interval.end_ns.saturating_sub(now_ns));
+        }
+        let wait_ns = wait_ns.max(10_000);
+        let timespec = types::Timespec::new()
+            .sec(wait_ns / 1_000_000_000)
+            .nsec((wait_ns % 1_000_000_000) as u32);
+        let args = types::SubmitArgs::new().timespec(&timespec);
+        match self.ring.submitter().submit_with_args(1, &args) {
+            Ok(_) => Ok(()),
+            Err(error)
+                if matches!(
+                    error.raw_os_error(),
+                    Some(libc::ETIME | libc::EINTR | libc::EBUSY)
+                ) =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    fn reap(&mut self) -> io::Result<()> {
+        let mut completions = std::mem::take(&mut self.completions);
+        completions.extend(
+            self.ring
+                .completion()
+                .map(|cqe| (cqe.user_data(), cqe.result())),
+        );
+        let mut now_ns = self.shared.now_ns();
+        for (position, &(data, result)) in completions.iter().enumerate() {
+            if position % 64 == 63 {
+                now_ns = self.shared.now_ns();
+            }
+            let index = (data >> 8) as usize;
+            match data & 0xff {
+                TAG_CONNECT => self.on_connect(index, result, now_ns),
+                TAG_SEND => self.on_send(index, result, now_ns),
+                TAG_RECV => self.on_recv(index, result, now_ns),
+                tag => unreachable!("unknown completion tag {tag}"),
+            }
+        }
+        completions.clear();
+        self.completions = completions;
+        Ok(())
+    }
+
+    fn on_send(&mut self, index: usize, result: i32, now_ns: u64) {
+        let session = &mut self.sessions[index];
+        session.ring_ops -= 1;
+        session.send_pending = false;
+        if session.state == SessionState::Draining {
+            self.maybe_finish_drain(index, now_ns);
+            return;
+        }
+        if result < 0 {
+            self.drop_connection(index, "SEND_FAILED", now_ns);
+            return;
+        }
+        session.send_offset += result as usize;
+        if session.send_offset < session.send_buffer.len() {
+            self.submit_send(index);
+        } else {
+            session.send_buffer.clear();
+            session.send_offset = 0;
+            if !session.queued.is_empty() {
+                self.mark_dirty(index);
+            }
+        }
+    }
+
+    fn on_recv(&mut self, index: usize, result: i32, now_ns: u64) {
+        let session = &mut self.sessions[index];
+        session.ring_ops -= 1;
+        session.recv_pending = false;
+        if session.state == SessionState::Draining {
+            self.maybe_finish_drain(index, now_ns);
+            return;
+        }
+        if result <= 0 {
+            let closing = session.state == SessionState::Closing && session.closed_cleanly;
+            self.drop_connection(
+                index,
+                if closing || result == 0 {
+                    ""
+                } else {
+                    "RECV_FAILED"
+                },
+                now_ns,
+            );
+            return;
+        }
+        session.recv_len += result as usize;
+        session.last_recv_ns = now_ns;
+        if self.process_frames(index, now_ns) {
+            self.post_recv(index);
+        }
+    }
+
+    /// Handles every complete frame received; false when the connection
+    /// was dropped on the way.
+    fn process_frames(&mut self, index: usize, now_ns: u64) -> bool {
+        let max_frame_bytes = self.shared.config.max_frame_bytes;
+        let mut buffer = std::mem::take(&mut self.sessions[index].recv_buffer);
+        let received = self.sessions[index].recv_len;
+        let mut offset = 0;
+        let mut alive = true;
+        while alive {
+            match split_frame(&buffer[offset..received], max_frame_bytes) {
+                Ok(Some((payload, used))) => {
+                    alive = self.handle_frame(index, payload, now_ns);
+                    offset += used;
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    let name = match error {
+                        ringkeeper_jute::DecodeError::FrameTooLarge { .. } => "FRAME_TOO_LARGE",
+                        _ => "MALFORMED_FRAME",
+                    };
+                    self.drop_connection(index, name, now_ns);
+                    alive = false;
+                }
+            }
+        }
+        let session = &mut self.sessions[index];
+        if alive {
+            buffer.copy_within(offset..received, 0);
+            session.recv_len = received - offset;
+            if let Some(prefix) = buffer[..session.recv_len].first_chunk::<4>() {
+                let needed = 4 + i32::from_be_bytes(*prefix).max(0) as usize;
+                if needed > buffer.len() {
+                    buffer.resize(needed, 0);
+                }
+            }
+        }
+        session.recv_buffer = buffer;
+        alive
+    }
+
+    fn handle_frame(&mut self, index: usize, payload: &[u8], now_ns: u64) -> bool {
+        if self.sessions[index].state == SessionState::Handshaking {
+            return self.handle_connect_response(index, payload, now_ns);
+        }
+        let Some(header) = payload
+            .get(..REPLY_HEADER_BYTES)
+            .and_then(|bytes| ReplyHeader::from_bytes(bytes).ok())
+        else {
+            self.drop_connection(index, "MALFORMED_REPLY", now_ns);
+            return false;
+        };
+        let body = &payload[REPLY_HEADER_BYTES..];
+        let session = &mut self.sessions[index];
+        if header.zxid > session.last_zxid_seen {
+            session.last_zxid_seen = header.zxid;
+        }
+        match header.xid {
+            Xid::NOTIFICATION => {
+                self.stats.notifications += 1;
+                return true;
+            }
+            Xid::PING => return true,
+            _ => {}
+        }
+        let Some(in_flight) = session
+            .in_flight
+            .pop_front()
+            .filter(|f| f.xid == header.xid)
+        else {
+            // Replies come in request order; anything else is a broken server.
+            self.drop_connection(index, "XID_MISMATCH", now_ns);
+            return false;
+        };
+        match in_flight.request {
+            Request::Close => {
+                session.closed_cleanly = true;
+                self.stats.sessions_closed_cleanly += 1;
+                self.drop_connection(index, "", now_ns);
+                return false;
+            }
+            Request::Cleanup => {}
+            Request::Op(kind) => {
+                let measured =
+                    in_flight.start_ns >= self.measure_start_ns && now_ns <= self.measure_end_ns;
+                if header.err == 0 {
+                    match reply_path(kind, body) {
+                        Ok(Some(path)) => session.remember_created(path, kind == OpKind::Ephemeral),
+                        Ok(None) => {}
+                        Err(()) => {
+                            self.drop_connection(index, "MALFORMED_REPLY", now_ns);
+                            return false;
+                        }
+                    }
+                    if measured {
+                        let latency_ns = now_ns.saturating_sub(in_flight.start_ns);
+                        self.stats.record_latency(kind, latency_ns);
+                        self.interval.ops += 1;
+                        self.interval
+                            .latency_ns
+                            .saturating_record(latency_ns.max(1));
+                    }
+                } else {
+                    if measured {
+                        self.stats.count_error(&error_name(header.err));
+                        self.interval.errors += 1;
+                    }
+                    if header.err == ErrorCode::SessionExpired.as_i32() {
+                        self.stats.session_expiries += 1;
+                        session.forget_session();
+                        self.drop_connection(index, "", now_ns);
+                        return false;
+                    }
+                }
+            }
+        }
+        self.on_slots_free(index, now_ns);
+        true
+    }
+
+    fn handle_connect_response(&mut self, index: usize, payload: &[u8], now_ns: u64) -> bool {
+        let session = &mut self.sessions[index];
+        let response = match ConnectResponse::from_bytes(payload) {
+            Ok(response) => response,
+            Err(_) => {
+                session.failure = Some("malformed ConnectResponse".into());
+                self.drop_connection(index, "MALFORMED_CONNECT_RESPONSE", now_ns);
+                return false;
+            }
+        };
+        if response.timeout_ms <= 0 {
+            if session.session_id != 0 {
+                // Resuming an expired session: start a new one.
+                self.stats.session_expiries += 1;
+                session.forget_session();
+                session.connect_attempts = 0;
+            } else {
+                session.failure = Some(
+                    "the server refused the handshake (ConnectResponse with timeout 0)".into(),
+                );
+                self.stats.count_error("HANDSHAKE_REFUSED");
+            }
+            self.drop_connection(index, "", now_ns);
+            return false;
+        }
+        session.session_id = response.session_id;
+        session.password = response.password;
+        session.negotiated_timeout_ms = response.timeout_ms as u32;
+        session.state = SessionState::Ready;
+        session.connect_attempts = 0;
+        session.failure = None;
+        session.last_recv_ns = now_ns;
+        self.stats
+            .connect_ns
+            .saturating_record(now_ns.saturating_sub(session.connect_started_ns).max(1));
+        if !session.ever_connected {
+            session.ever_connected = true;
+            self.stats.sessions_connected += 1;
+        }
+        self.shared.sessions_ready.fetch_add(1, Ordering::AcqRel);
+        self.on_slots_free(index, now_ns);
+        true
+    }
+}
+
+/// The created path of a successful create; checks that other replies
+/// carry a well-formed body (`Err` when not).
+fn reply_path(kind: OpKind, body: &[u8]) -> Result<Option<String>, ()> {
+    let mut reader = Reader::new(body);
+    let well_formed = match kind {
+        OpKind::Create | OpKind::Ephemeral => {
+            return CreateResponse::from_bytes(body)
+                .map(|r| Some(r.path))
+                .map_err(|_| ())
+        }
+        OpKind::Get => {
+            reader.read_buffer_ref("GetDataResponse.data").is_ok()
+                && Stat::decode(&mut reader).is_ok()
+        }
+        OpKind::Set | OpKind::Exists => Stat::decode(&mut reader).is_ok(),
+        OpKind::Children => reader
+            .read_vector("GetChildrenResponse.children", 4, |r| {
+                r.read_ustring_ref("child").map(|_| ())
+            })
+            .is_ok(),
+        OpKind::Delete | OpKind::Multi => true,
+    };
+    if well_formed && reader.remaining() == 0 || matches!(kind, OpKind::Delete | OpKind::Multi) {
+        Ok(None)
+    } else {
+        Err(())
+    }
+}
+
+fn user_data(index: usize, tag: u64) -> u64 {
+    ((index as u64) << 8) | tag
+}
+
+fn sockaddr_in(address: &std::net::SocketAddr) -> libc::sockaddr_in {
+    let std::net::SocketAddr::V4(v4) = address else {
+        unreachable!("config keeps IPv4 servers only")
+    };
+    libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: v4.port().to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes(v4.ip().octets()),
+        },
+        sin_zero: [0; 8],
+    }
+}
+
+fn set_nodelay(fd: i32) {
+    let one: libc::c_int = 1;
+    // SAFETY: setsockopt with a valid fd and a c_int option value.
+    unsafe {
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_NODELAY,
+            &one as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
