@@ -96,6 +96,8 @@ pub fn json_line(config: &LoadConfig, stats: &Stats, facts: &RunFacts) -> String
             "max": connect.max() as f64 / 1e6,
         },
         "cpu_s": facts.cpu_s,
+        "ring_turns": stats.ring_turns,
+        "completions_per_turn": stats.ring_completions as f64 / stats.ring_turns.max(1) as f64,
         "cpu_us_per_op": cpu_us_per_op(stats, facts),
     });
     value.to_string()
@@ -193,9 +195,10 @@ pub fn text(config: &LoadConfig, stats: &Stats, facts: &RunFacts) -> String {
     }
     let _ = writeln!(
         out,
-        "loadgen cpu {:.2} us/op ({:.2} s user+sys over the measured window)",
+        "loadgen cpu {:.2} us/op ({:.2} s user+sys over the measured window; {:.1} completions per ring turn)",
         cpu_us_per_op(stats, facts),
-        facts.cpu_s
+        facts.cpu_s,
+        stats.ring_completions as f64 / stats.ring_turns.max(1) as f64
     );
     out
 }

@@ -51,7 +51,7 @@ pub struct InFlight {
 /// Sessions cap the nodes they remember creating, for later deletes.
 pub const CREATED_REMEMBERED_MAX: usize = 10_000;
 
-/// Initial receive buffer per session; it grows to fit a larger frame.
+/// Initial reassembly buffer per session; it grows to fit a larger frame.
 pub const RECV_BUFFER_INITIAL_BYTES: usize = 4096;
 
 #[derive(Debug)]
@@ -67,9 +67,10 @@ pub struct Session {
     pub last_zxid_seen: i64,
     pub next_xid: i32,
     pub in_flight: VecDeque<InFlight>,
-    /// Received bytes not yet parsed: `recv_buffer[..recv_len]`.
+    /// Received bytes not yet parsed (at most one partial frame between
+    /// completions).
     pub recv_buffer: Vec<u8>,
-    pub recv_len: usize,
+    /// A multishot recv is armed on `fd`.
     pub recv_pending: bool,
     /// Bytes handed to the ring (`send_buffer[send_offset..]` still to go).
     pub send_buffer: Vec<u8>,
@@ -106,8 +107,7 @@ impl Session {
             last_zxid_seen: 0,
             next_xid: 1,
             in_flight: VecDeque::new(),
-            recv_buffer: vec![0; RECV_BUFFER_INITIAL_BYTES],
-            recv_len: 0,
+            recv_buffer: Vec::with_capacity(RECV_BUFFER_INITIAL_BYTES),
             recv_pending: false,
             send_buffer: Vec::new(),
             send_offset: 0,
@@ -131,7 +131,7 @@ impl Session {
         self.fd = -1;
         self.ring_ops = 0;
         self.in_flight.clear();
-        self.recv_len = 0;
+        self.recv_buffer.clear();
         self.recv_pending = false;
         self.send_buffer.clear();
         self.send_offset = 0;

@@ -34,6 +34,10 @@ pub struct Stats {
     pub backlog_dropped: u64,
     /// Why sessions failed, with counts.
     pub failure_reasons: BTreeMap<String, u64>,
+    /// io_uring loop turns and completions reaped in them (diagnostics of
+    /// loadgen's own efficiency).
+    pub ring_turns: u64,
+    pub ring_completions: u64,
 }
 
 impl Default for Stats {
@@ -51,6 +55,8 @@ impl Default for Stats {
             notifications: 0,
             backlog_dropped: 0,
             failure_reasons: BTreeMap::new(),
+            ring_turns: 0,
+            ring_completions: 0,
         }
     }
 }
@@ -85,6 +91,8 @@ impl Stats {
         self.session_expiries += other.session_expiries;
         self.notifications += other.notifications;
         self.backlog_dropped += other.backlog_dropped;
+        self.ring_turns += other.ring_turns;
+        self.ring_completions += other.ring_completions;
     }
 
     /// All measured ops (successful or not) merged into one histogram.

@@ -6,16 +6,19 @@
 //! session has at most one connect, one send and one recv in flight, so
 //! the completion queue (sized 3 x sessions) can never overflow.
 //!
-//! Buffers handed to the kernel stay put until their completion arrives:
-//! a session's receive buffer only grows after its recv completed, and a
-//! dropped connection is `shutdown()` and its fd closed only once its last
-//! ring op has completed (`SessionState::Draining`).
+//! Receives are multishot, into the worker's provided-buffer ring: one
+//! armed recv per connection serves every reply, and its bytes are copied
+//! into the session's reassembly buffer and the ring buffer recycled at
+//! once. Send buffers stay put until their completion arrives, and a
+//! dropped connection is `shutdown()` and its fd closed only once its
+//! last ring op has completed (`SessionState::Draining`).
 
+use crate::buffer_ring::BufferRing;
 use crate::session::{OpTarget, Request, Session, SessionState};
 use crate::stats::{new_histogram, Interval, Stats};
 use crate::workload::{OpKind, Rng};
 use crate::LoadConfig;
-use io_uring::{opcode, types, IoUring};
+use io_uring::{cqueue, opcode, types, IoUring};
 use ringkeeper_jute::{
     error_name, split_frame, ConnectResponse, CreateResponse, ErrorCode, Jute, Reader, ReplyHeader,
     Stat, Xid,
@@ -36,6 +39,11 @@ pub const CONNECT_ATTEMPTS_MAX: u32 = 5;
 /// dropped and counted (`backlog_dropped`).
 pub const BACKLOG_MAX: usize = 1_000_000;
 const SUBMISSION_QUEUE_ENTRIES: u32 = 4096;
+/// Provided receive buffers per worker, and their size: replies of the
+/// default workload are ~200 bytes; larger frames span several buffers.
+const RECV_BUFFERS: u16 = 4096;
+const RECV_BUFFER_BYTES: usize = 4096;
+const RECV_BUFFER_GROUP: u16 = 0;
 const UPKEEP_INTERVAL_NS: u64 = 10_000_000;
 /// Each upkeep visits this fraction of the sessions, so each session is
 /// looked at every `UPKEEP_SLICES * UPKEEP_INTERVAL_NS` (100 ms) without a
@@ -89,7 +97,10 @@ enum Phase {
 
 pub struct Worker {
     shared: Arc<Shared>,
+    // Field order matters: the ring drops (and releases the buffer ring's
+    // registration) before the buffer ring is unmapped.
     ring: IoUring,
+    recv_ring: BufferRing,
     sessions: Vec<Session>,
     /// One address per server; the kernel reads these during connects.
     addresses: Box<[libc::sockaddr_in]>,
@@ -109,7 +120,7 @@ pub struct Worker {
     backlog: VecDeque<u64>,
     open_loop_interval_ns: Option<u64>,
     next_intended_ns: u64,
-    completions: Vec<(u64, i32)>,
+    completions: Vec<(u64, i32, u32)>,
     next_upkeep_ns: u64,
     /// Next session due for its first, paced connect.
     connect_cursor: usize,
@@ -138,6 +149,12 @@ impl Worker {
         let ring = IoUring::builder()
             .setup_cqsize(completion_entries)
             .build(SUBMISSION_QUEUE_ENTRIES)?;
+        let recv_ring = BufferRing::register(
+            &ring.submitter(),
+            RECV_BUFFERS,
+            RECV_BUFFER_BYTES,
+            RECV_BUFFER_GROUP,
+        )?;
         let now_ns = shared.now_ns();
         let sessions = session_servers
             .into_iter()
@@ -155,6 +172,7 @@ impl Worker {
             sessions,
             addresses,
             ring,
+            recv_ring,
             stats: Stats::default(),
             interval: Interval {
                 end_ns: 0,
@@ -665,14 +683,10 @@ impl Worker {
         }
     }
 
+    /// Arms a multishot recv on the session's socket.
     fn post_recv(&mut self, index: usize) {
         let session = &mut self.sessions[index];
-        if session.recv_len == session.recv_buffer.len() {
-            let grown = session.recv_buffer.len() * 2;
-            session.recv_buffer.resize(grown, 0);
-        }
-        let free = &mut session.recv_buffer[session.recv_len..];
-        let entry = opcode::Recv::new(types::Fd(session.fd), free.as_mut_ptr(), free.len() as u32)
+        let entry = opcode::RecvMulti::new(types::Fd(session.fd), self.recv_ring.group_id)
             .build()
             .user_data(user_data(index, TAG_RECV));
         session.ring_ops += 1;
@@ -751,10 +765,12 @@ impl Worker {
         completions.extend(
             self.ring
                 .completion()
-                .map(|cqe| (cqe.user_data(), cqe.result())),
+                .map(|cqe| (cqe.user_data(), cqe.result(), cqe.flags())),
         );
         let mut now_ns = self.shared.now_ns();
-        for (position, &(data, result)) in completions.iter().enumerate() {
+        self.stats.ring_turns += 1;
+        self.stats.ring_completions += completions.len() as u64;
+        for (position, &(data, result, flags)) in completions.iter().enumerate() {
             if position % 64 == 63 {
                 now_ns = self.shared.now_ns();
             }
@@ -762,12 +778,13 @@ impl Worker {
             match data & 0xff {
                 TAG_CONNECT => self.on_connect(index, result, now_ns),
                 TAG_SEND => self.on_send(index, result, now_ns),
-                TAG_RECV => self.on_recv(index, result, now_ns),
+                TAG_RECV => self.on_recv(index, result, flags, now_ns),
                 tag => unreachable!("unknown completion tag {tag}"),
             }
         }
         completions.clear();
         self.completions = completions;
+        self.recv_ring.publish();
         Ok(())
     }
 
@@ -795,44 +812,58 @@ impl Worker {
         }
     }
 
-    fn on_recv(&mut self, index: usize, result: i32, now_ns: u64) {
+    fn on_recv(&mut self, index: usize, result: i32, flags: u32, now_ns: u64) {
+        // Copy the bytes out and hand the buffer back before anything else.
+        let received = cqueue::buffer_select(flags).map(|buffer_id| {
+            let len = result.max(0) as usize;
+            self.sessions[index]
+                .recv_buffer
+                .extend_from_slice(self.recv_ring.received(buffer_id, len));
+            self.recv_ring.recycle(buffer_id);
+        });
         let session = &mut self.sessions[index];
-        session.ring_ops -= 1;
-        session.recv_pending = false;
+        let armed = cqueue::more(flags);
+        if !armed {
+            session.ring_ops -= 1;
+            session.recv_pending = false;
+        }
         if session.state == SessionState::Draining {
             self.maybe_finish_drain(index, now_ns);
             return;
         }
-        if result <= 0 {
-            let closing = session.state == SessionState::Closing && session.closed_cleanly;
-            self.drop_connection(
-                index,
-                if closing || result == 0 {
-                    ""
-                } else {
-                    "RECV_FAILED"
-                },
-                now_ns,
-            );
+        if result == -libc::ENOBUFS {
+            // Every provided buffer was in use: the kernel ended this
+            // multishot recv; arm another.
+            if !armed {
+                self.post_recv(index);
+            }
             return;
         }
-        session.recv_len += result as usize;
+        if result <= 0 || received.is_none() {
+            let closing = session.state == SessionState::Closing && session.closed_cleanly;
+            let error = if closing || result == 0 {
+                ""
+            } else {
+                "RECV_FAILED"
+            };
+            self.drop_connection(index, error, now_ns);
+            return;
+        }
         session.last_recv_ns = now_ns;
-        if self.process_frames(index, now_ns) {
+        if self.process_frames(index, now_ns) && !armed {
             self.post_recv(index);
         }
     }
 
-    /// Handles every complete frame received; false when the connection
-    /// was dropped on the way.
+    /// Handles every complete frame in the session's reassembly buffer;
+    /// false when the connection was dropped on the way.
     fn process_frames(&mut self, index: usize, now_ns: u64) -> bool {
         let max_frame_bytes = self.shared.config.max_frame_bytes;
         let mut buffer = std::mem::take(&mut self.sessions[index].recv_buffer);
-        let received = self.sessions[index].recv_len;
         let mut offset = 0;
         let mut alive = true;
         while alive {
-            match split_frame(&buffer[offset..received], max_frame_bytes) {
+            match split_frame(&buffer[offset..], max_frame_bytes) {
                 Ok(Some((payload, used))) => {
                     alive = self.handle_frame(index, payload, now_ns);
                     offset += used;
@@ -848,18 +879,12 @@ impl Worker {
                 }
             }
         }
-        let session = &mut self.sessions[index];
         if alive {
-            buffer.copy_within(offset..received, 0);
-            session.recv_len = received - offset;
-            if let Some(prefix) = buffer[..session.recv_len].first_chunk::<4>() {
-                let needed = 4 + i32::from_be_bytes(*prefix).max(0) as usize;
-                if needed > buffer.len() {
-                    buffer.resize(needed, 0);
-                }
-            }
+            buffer.drain(..offset);
+        } else {
+            buffer.clear();
         }
-        session.recv_buffer = buffer;
+        self.sessions[index].recv_buffer = buffer;
         alive
     }
 
