@@ -89,17 +89,19 @@ fn run(config: LoadConfig) -> Result<ExitCode, String> {
             .step_by(config.threads as usize)
             .map(|global| global as usize % config.servers.len())
             .collect();
-        let worker = Worker::new(
-            shared.clone(),
-            worker_index,
-            session_servers,
-            connect_gap_ns,
-            interval_sender.clone(),
-        )
-        .map_err(|error| format!("cannot set up io_uring: {error}"))?;
+        let (shared, intervals) = (shared.clone(), interval_sender.clone());
         let handle = std::thread::Builder::new()
             .name(format!("loadgen-{worker_index}"))
-            .spawn(move || worker.run())
+            .spawn(move || {
+                Worker::new(
+                    shared,
+                    worker_index,
+                    session_servers,
+                    connect_gap_ns,
+                    intervals,
+                )?
+                .run()
+            })
             .map_err(|error| format!("cannot start a worker thread: {error}"))?;
         workers.push(handle);
     }
@@ -111,7 +113,7 @@ fn run(config: LoadConfig) -> Result<ExitCode, String> {
         let worker_stats = handle
             .join()
             .map_err(|_| "a worker thread panicked".to_owned())?
-            .map_err(|error| format!("io_uring failed: {error}"))?;
+            .map_err(|error| format!("io_uring: {error}"))?;
         stats.merge(&worker_stats);
     }
     finish(config, &stats, &facts)
