@@ -162,6 +162,12 @@ fn raise_open_files_limit() -> u64 {
     limit.rlim_cur
 }
 
+fn unix_now_s() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |elapsed| elapsed.as_secs_f64())
+}
+
 /// loadgen's CPU time so far (all threads, user + system), seconds.
 fn process_cpu_s() -> f64 {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -210,10 +216,10 @@ fn supervise(
             shared.load_start_ns.store(load_start_ns, Ordering::Release);
         }
         if cpu_start_s.is_none() && now_ns >= measure_start_ns {
-            cpu_start_s = Some((process_cpu_s(), now_ns));
+            cpu_start_s = Some((process_cpu_s(), now_ns, unix_now_s()));
         }
         if cpu_end_s.is_none() && now_ns >= measure_end_ns {
-            cpu_end_s = Some((process_cpu_s(), now_ns));
+            cpu_end_s = Some((process_cpu_s(), now_ns, unix_now_s()));
         }
         while let Ok(interval) = intervals.try_recv() {
             let second = interval
@@ -242,8 +248,10 @@ fn supervise(
         std::thread::sleep(Duration::from_nanos(sleep_ns.max(100_000)));
     }
     progress.clear();
-    let (cpu_start, start_ns) = cpu_start_s.ok_or("the run ended before measuring started")?;
-    let (cpu_end, end_ns) = cpu_end_s.unwrap_or((process_cpu_s(), shared.now_ns()));
+    let (cpu_start, start_ns, start_unix_s) =
+        cpu_start_s.ok_or("the run ended before measuring started")?;
+    let (cpu_end, end_ns, end_unix_s) =
+        cpu_end_s.unwrap_or((process_cpu_s(), shared.now_ns(), unix_now_s()));
     let seconds = buckets
         .into_iter()
         .map(|(second, (ops, histogram))| Second {
@@ -257,6 +265,8 @@ fn supervise(
     Ok(RunFacts {
         measured_s: (end_ns.saturating_sub(start_ns)) as f64 / 1e9,
         cpu_s: cpu_end - cpu_start,
+        measure_start_unix_s: start_unix_s,
+        measure_end_unix_s: end_unix_s,
         seconds,
     })
 }

@@ -25,6 +25,10 @@ pub struct RunFacts {
     pub measured_s: f64,
     /// loadgen's own CPU (user + system) over the measured window, seconds.
     pub cpu_s: f64,
+    /// The measured window's edges, seconds since the Unix epoch, so other
+    /// tools can sample a server over exactly the same window.
+    pub measure_start_unix_s: f64,
+    pub measure_end_unix_s: f64,
     pub seconds: Vec<Second>,
 }
 
@@ -76,6 +80,8 @@ pub fn json_line(config: &LoadConfig, stats: &Stats, facts: &RunFacts) -> String
         "threads": config.threads,
         "warmup_s": config.warmup.as_secs_f64(),
         "duration_s": facts.measured_s,
+        "measure_start_unix": facts.measure_start_unix_s,
+        "measure_end_unix": facts.measure_end_unix_s,
         "ops": stats.measured_ops(),
         "throughput_ops_s": throughput_ops_s(stats, facts),
         "latency_us": latency,
