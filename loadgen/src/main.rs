@@ -192,7 +192,7 @@ fn supervise(
     let mut load_start_ns = 0u64;
     let (mut measure_start_ns, mut measure_end_ns) = (u64::MAX, u64::MAX);
     let (mut cpu_start_s, mut cpu_end_s) = (None, None);
-    let mut buckets: BTreeMap<u64, (u64, hdrhistogram::Histogram<u64>)> = BTreeMap::new();
+    let mut buckets: BTreeMap<u64, Bucket> = BTreeMap::new();
     loop {
         let now_ns = shared.now_ns();
         if load_start_ns == 0 && shared.workers_connected.load(Ordering::Acquire) == threads {
@@ -222,16 +222,23 @@ fn supervise(
             cpu_end_s = Some((process_cpu_s(), now_ns, unix_now_s()));
         }
         while let Ok(interval) = intervals.try_recv() {
-            let second = interval
-                .end_ns
-                .saturating_sub(load_start_ns)
-                .div_ceil(1_000_000_000);
-            let bucket = buckets
-                .entry(second)
-                .or_insert_with(|| (0, new_histogram()));
-            bucket.0 += interval.ops;
+            // Intervals end a hair after each whole second: round, so the
+            // first second is second 1.
+            let second =
+                (interval.end_ns.saturating_sub(load_start_ns) + 500_000_000) / 1_000_000_000;
+            let bucket = buckets.entry(second).or_insert_with(|| Bucket {
+                ops: 0,
+                span_ns: 0,
+                workers: 0,
+                latency_ns: new_histogram(),
+            });
+            bucket.ops += interval.ops;
+            bucket.span_ns = bucket
+                .span_ns
+                .max(interval.end_ns.saturating_sub(interval.start_ns));
+            bucket.workers += 1;
             bucket
-                .1
+                .latency_ns
                 .add(&interval.latency_ns)
                 .expect("histograms share bounds");
         }
@@ -254,12 +261,12 @@ fn supervise(
         cpu_end_s.unwrap_or((process_cpu_s(), shared.now_ns(), unix_now_s()));
     let seconds = buckets
         .into_iter()
-        .map(|(second, (ops, histogram))| Second {
+        .map(|(second, bucket)| Second {
             at_s: second as f64,
-            ops_per_s: ops as f64,
-            p50_ms: histogram.value_at_percentile(50.0) as f64 / 1e6,
-            p99_ms: histogram.value_at_percentile(99.0) as f64 / 1e6,
-            p999_ms: histogram.value_at_percentile(99.9) as f64 / 1e6,
+            ops_per_s: bucket.ops_per_s(),
+            p50_ms: bucket.latency_ns.value_at_percentile(50.0) as f64 / 1e6,
+            p99_ms: bucket.latency_ns.value_at_percentile(99.0) as f64 / 1e6,
+            p999_ms: bucket.latency_ns.value_at_percentile(99.9) as f64 / 1e6,
         })
         .collect();
     Ok(RunFacts {
@@ -273,11 +280,17 @@ fn supervise(
 
 fn finish(config: &LoadConfig, stats: &Stats, facts: &RunFacts) -> Result<ExitCode, String> {
     let text = report::text(config, stats, facts);
+    // A reader that stops early (`| head`) must not cost the plot or the
+    // exit status: write errors on stdout and stderr are ignored.
     if config.json {
-        eprint!("{text}");
-        println!("{}", report::json_line(config, stats, facts));
+        let _ = std::io::stderr().write_all(text.as_bytes());
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}",
+            report::json_line(config, stats, facts)
+        );
     } else {
-        print!("{text}");
+        let _ = std::io::stdout().write_all(text.as_bytes());
     }
     if let Some(path) = &config.plot {
         let title = format!(
@@ -290,7 +303,12 @@ fn finish(config: &LoadConfig, stats: &Stats, facts: &RunFacts) -> Result<ExitCo
                 None => format!("closed loop, {} outstanding", config.outstanding),
             }
         );
-        let svg = plot::svg(&title, &facts.seconds, &stats.all_latency_ns());
+        let svg = plot::svg(
+            &title,
+            &facts.seconds,
+            &stats.all_latency_ns(),
+            config.warmup.as_secs_f64(),
+        );
         std::fs::write(path, svg)
             .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
     }
@@ -305,6 +323,23 @@ fn finish(config: &LoadConfig, stats: &Stats, facts: &RunFacts) -> Result<ExitCo
         return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The load's intervals from every worker that ended in the same second
+/// since load start (warmup included).
+struct Bucket {
+    ops: u64,
+    /// The longest of the intervals, so a short last one is not read as a
+    /// full second.
+    span_ns: u64,
+    workers: u32,
+    latency_ns: hdrhistogram::Histogram<u64>,
+}
+
+impl Bucket {
+    fn ops_per_s(&self) -> f64 {
+        self.ops as f64 * 1e9 / self.span_ns.max(1) as f64
+    }
 }
 
 /// The live progress line on a terminal; silent when stderr is piped.
@@ -327,7 +362,7 @@ impl Progress {
         now_ns: u64,
         load_start_ns: u64,
         measure_end_ns: u64,
-        buckets: &BTreeMap<u64, (u64, hdrhistogram::Histogram<u64>)>,
+        buckets: &BTreeMap<u64, Bucket>,
     ) {
         if !self.terminal || now_ns < self.last_shown_ns + 500_000_000 {
             return;
@@ -340,10 +375,15 @@ impl Progress {
         } else {
             let elapsed_s = now_ns.saturating_sub(load_start_ns) as f64 / 1e9;
             let total_s = measure_end_ns.saturating_sub(load_start_ns) as f64 / 1e9;
+            // The newest second that every worker has reported.
             let (ops, p99_ms) = buckets
                 .values()
-                .next_back()
-                .map(|(ops, h)| (*ops, h.value_at_percentile(99.0) as f64 / 1e6))
+                .rev()
+                .find(|bucket| bucket.workers >= shared.config.threads)
+                .map(|bucket| {
+                    let p99_ms = bucket.latency_ns.value_at_percentile(99.0) as f64 / 1e6;
+                    (bucket.ops_per_s() as u64, p99_ms)
+                })
                 .unwrap_or((0, 0.0));
             let warm = if elapsed_s < shared.config.warmup.as_secs_f64() {
                 " (warmup)"

@@ -19,7 +19,9 @@ struct Series<'a> {
     points: Vec<(f64, f64)>,
 }
 
-/// A panel with linear axes (x from the data; y from 0).
+/// A panel with linear axes (x from the data, or from 0 for time; y
+/// from 0). `marker` draws a dashed vertical line with a label.
+#[allow(clippy::too_many_arguments)]
 fn panel(
     out: &mut String,
     top: f64,
@@ -28,6 +30,7 @@ fn panel(
     y_label: &str,
     series: &[Series<'_>],
     x_ticks: &[(f64, String)],
+    marker: Option<(f64, &str)>,
 ) {
     let left = MARGIN_LEFT;
     let right = WIDTH - MARGIN_RIGHT;
@@ -46,7 +49,11 @@ fn panel(
     if x_max - x_min < 1e-9 {
         x_max = x_min + 1.0;
     }
+    if let Some((first, _)) = x_ticks.first() {
+        x_min = x_min.min(*first);
+    }
     let y_max = nice_ceiling(y_max.max(1e-9));
+    let y_steps = y_steps(y_max);
     let sx = |x: f64| left + (x - x_min) / (x_max - x_min) * (right - left);
     let sy = |y: f64| bottom - y / y_max * (bottom - plot_top);
     let _ = writeln!(
@@ -60,8 +67,8 @@ fn panel(
         right - left,
         bottom - plot_top
     );
-    for step in 0..=4 {
-        let y = y_max * f64::from(step) / 4.0;
+    for step in 0..=y_steps {
+        let y = y_max * f64::from(step) / f64::from(y_steps);
         let _ = writeln!(
             out,
             r##"<line x1="{left}" x2="{right}" y1="{0:.1}" y2="{0:.1}" stroke="#eee"/><text x="{1}" y="{2:.1}" font-size="11" text-anchor="end">{3}</text>"##,
@@ -91,6 +98,15 @@ fn panel(
                 bottom + 16.0
             );
         }
+    }
+    if let Some((x, label)) = marker.filter(|(x, _)| (x_min..=x_max).contains(x)) {
+        let _ = writeln!(
+            out,
+            r##"<line x1="{0:.1}" x2="{0:.1}" y1="{plot_top}" y2="{bottom}" stroke="#555" stroke-dasharray="5,4"/><text x="{1:.1}" y="{2}" font-size="11">{label}</text>"##,
+            sx(x),
+            sx(x) + 4.0,
+            plot_top + 12.0
+        );
     }
     let _ = writeln!(
         out,
@@ -130,6 +146,30 @@ fn panel(
     }
 }
 
+/// Grid steps that land on round numbers for a `nice_ceiling` bound:
+/// 2.5 and 5 split in fifths, 1 and 2 in quarters.
+fn y_steps(y_max: f64) -> u32 {
+    let leading = y_max / 10f64.powf(y_max.log10().floor());
+    if (leading - 2.5).abs() < 1e-6 || (leading - 5.0).abs() < 1e-6 {
+        5
+    } else {
+        4
+    }
+}
+
+/// Whole-second ticks from 0 to `end_s`, about six of them.
+fn time_ticks(end_s: f64) -> Vec<(f64, String)> {
+    let step = [1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0]
+        .into_iter()
+        .find(|step| end_s / step <= 7.0)
+        .unwrap_or(1200.0);
+    (0..)
+        .map(|i| f64::from(i) * step)
+        .take_while(|t| *t <= end_s + 1e-9)
+        .map(|t| (t, format!("{t:.0}")))
+        .collect()
+}
+
 fn nice_ceiling(value: f64) -> f64 {
     let magnitude = 10f64.powf(value.log10().floor());
     for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
@@ -153,7 +193,7 @@ fn short(value: f64) -> String {
 }
 
 /// Renders the three panels.
-pub fn svg(title: &str, seconds: &[Second], latency_ns: &Histogram<u64>) -> String {
+pub fn svg(title: &str, seconds: &[Second], latency_ns: &Histogram<u64>, warmup_s: f64) -> String {
     let mut out = String::new();
     let height = PANEL_HEIGHT * 3.0 + 40.0;
     let _ = writeln!(
@@ -165,6 +205,9 @@ pub fn svg(title: &str, seconds: &[Second], latency_ns: &Histogram<u64>) -> Stri
         r#"<rect width="100%" height="100%" fill="white"/><text x="{MARGIN_LEFT}" y="22" font-size="13">{}</text>"#,
         escape(title)
     );
+    let end_s = seconds.iter().map(|s| s.at_s).fold(1.0, f64::max);
+    let time = time_ticks(end_s);
+    let measuring = Some((warmup_s, "measuring starts"));
     let throughput = Series {
         name: "ops/s",
         color: "#1f77b4",
@@ -177,7 +220,8 @@ pub fn svg(title: &str, seconds: &[Second], latency_ns: &Histogram<u64>) -> Stri
         "seconds since load start (warmup included)",
         "ops/s",
         &[throughput],
-        &[],
+        &time,
+        measuring,
     );
     let latency = [
         Series {
@@ -203,7 +247,8 @@ pub fn svg(title: &str, seconds: &[Second], latency_ns: &Histogram<u64>) -> Stri
         "seconds since load start (warmup included)",
         "ms",
         &latency,
-        &[],
+        &time,
+        measuring,
     );
     // The distribution on a "number of nines" axis: x = -log10(1 - q).
     let nines = [0.0, 50.0, 90.0, 99.0, 99.9, 99.99, 99.999];
@@ -231,6 +276,7 @@ pub fn svg(title: &str, seconds: &[Second], latency_ns: &Histogram<u64>) -> Stri
         "ms",
         &[distribution],
         &ticks,
+        None,
     );
     out.push_str("</svg>\n");
     out
@@ -262,12 +308,13 @@ mod tests {
                 p999_ms: 1.0,
             })
             .collect();
-        let svg = svg("run <1>", &seconds, &histogram);
+        let svg = svg("run <1>", &seconds, &histogram, 2.0);
         assert!(svg.starts_with("<svg"));
         assert!(svg.trim_end().ends_with("</svg>"));
         assert_eq!(svg.matches("<polyline").count(), 5);
         assert!(svg.contains("run &lt;1&gt;"));
         assert!(svg.contains("99.9%"));
+        assert!(svg.contains("measuring starts"));
     }
 
     #[test]
@@ -275,5 +322,14 @@ mod tests {
         assert_eq!(nice_ceiling(7.3), 10.0);
         assert_eq!(nice_ceiling(1200.0), 2000.0);
         assert_eq!(nice_ceiling(0.21), 0.25);
+    }
+
+    #[test]
+    fn ticks_land_on_round_numbers() {
+        assert_eq!(y_steps(25_000.0), 5);
+        assert_eq!(y_steps(2_000.0), 4);
+        let ticks: Vec<f64> = time_ticks(14.0).into_iter().map(|(t, _)| t).collect();
+        assert_eq!(ticks, vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0]);
+        assert_eq!(time_ticks(40.0).len(), 5);
     }
 }

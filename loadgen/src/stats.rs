@@ -113,11 +113,12 @@ impl Stats {
     }
 }
 
-/// One worker's ops over about one second, for the progress line and the
-/// throughput-over-time plot.
+/// One worker's ops over about one second of the load (warmup included),
+/// for the progress line and the throughput-over-time plot.
 #[derive(Debug)]
 pub struct Interval {
-    /// End of the interval, ns since the run's epoch.
+    /// The interval's edges, ns since the run's epoch.
+    pub start_ns: u64,
     pub end_ns: u64,
     pub ops: u64,
     pub errors: u64,
