@@ -173,7 +173,12 @@ impl<'a> Reader<'a> {
                 remaining_bytes,
             });
         }
-        let mut elements = Vec::with_capacity(count);
+        // The count is bounded by the bytes that remain, but an element in
+        // memory can be larger than its smallest encoding (a String is 24
+        // bytes, its encoding 4): reserve no more than the remaining bytes,
+        // and let real elements grow the vector.
+        let capacity_max = remaining_bytes / std::mem::size_of::<T>().max(1);
+        let mut elements = Vec::with_capacity(count.min(capacity_max));
         for _ in 0..count {
             elements.push(decode_one(self)?);
         }

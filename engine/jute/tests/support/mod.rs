@@ -1,0 +1,3 @@
+//! Shared by the integration tests: the list of every record type.
+
+include!("every_record.rs");
