@@ -253,10 +253,7 @@ impl Session {
                 };
                 write_frame(queued, |out| {
                     header(out, xid, OpCode::Create);
-                    put_ustring(out, target.sequence_prefix);
-                    put_buffer(out, target.value);
-                    put_open_acl(out);
-                    put_int(out, mode.as_i32());
+                    put_create_request(out, target.sequence_prefix, target.value, mode);
                 })
             }
             OpKind::Delete => {
@@ -327,8 +324,16 @@ fn multi_header(out: &mut Vec<u8>, op_code: OpCode) {
     .encode(out);
 }
 
+/// A CreateRequest with the open ACL, written straight into a frame.
+pub fn put_create_request(out: &mut Vec<u8>, path: &str, data: &[u8], mode: CreateMode) {
+    put_ustring(out, path);
+    put_buffer(out, data);
+    put_open_acl(out);
+    put_int(out, mode.as_i32());
+}
+
 /// world:anyone with all permissions (ZooDefs.Ids.OPEN_ACL_UNSAFE).
-pub fn put_open_acl(out: &mut Vec<u8>) {
+fn put_open_acl(out: &mut Vec<u8>) {
     put_int(out, 1);
     Acl {
         perms: Perms::ALL,

@@ -2,8 +2,8 @@
 //! server is reachable and accepts a session (a clear error otherwise,
 //! never a hang), and the first server gets the znodes the load uses.
 
-use crate::session::put_open_acl;
-use ringkeeper_jute::wire::{put_buffer, put_int, put_ustring};
+use crate::session::put_create_request;
+use ringkeeper_jute::wire::put_int;
 use ringkeeper_jute::{
     error_name, write_frame, ConnectRequest, ConnectResponse, CreateMode, ErrorCode, FrameBuffer,
     Jute, OpCode, ReplyHeader, JUTE_MAXBUFFER_DEFAULT_BYTES,
@@ -149,15 +149,6 @@ impl BlockingSession {
     }
 }
 
-pub fn create_body(path: &str, data: &[u8], mode: CreateMode) -> Vec<u8> {
-    let mut body = Vec::new();
-    put_ustring(&mut body, path);
-    put_buffer(&mut body, data);
-    put_open_acl(&mut body);
-    put_int(&mut body, mode.as_i32());
-    body
-}
-
 /// The znode layout of a run.
 pub struct Layout {
     pub key_paths: Vec<String>,
@@ -199,10 +190,9 @@ pub fn prepare(
     let requests: Vec<_> = creates
         .iter()
         .map(|(path, data)| {
-            (
-                OpCode::Create,
-                create_body(path, data, CreateMode::Persistent),
-            )
+            let mut body = Vec::new();
+            put_create_request(&mut body, path, data, CreateMode::Persistent);
+            (OpCode::Create, body)
         })
         .collect();
     let errors = session.pipeline(&requests)?;
