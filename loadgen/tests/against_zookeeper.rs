@@ -159,6 +159,56 @@ fn open_loop_runs_at_the_requested_rate() {
 }
 
 #[test]
+fn sessions_over_the_servers_connection_limit_fail_clearly_and_exit_3() {
+    // ZooKeeper closes connections beyond maxClientCnxns per address right
+    // after accepting them, so some of 10 sessions can never be established.
+    // Its per-address count lags its accept thread, so connects are paced
+    // for the count to keep up.
+    let zookeeper = ZooKeeper::start_with("maxClientCnxns=5\n");
+    let output = loadgen(&[
+        "--servers",
+        &zookeeper.address(),
+        "--clients",
+        "10",
+        "--keys",
+        "10",
+        "--duration",
+        "1",
+        "--warmup",
+        "0",
+        "--connect-rate",
+        "50",
+        "--json",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON line");
+    // About 5 get in: ZooKeeper's own accounting decides the exact number
+    // (loadgen's setup session may still hold a slot for a moment).
+    let connected = report["sessions_connected"].as_u64().unwrap();
+    assert!((1..10).contains(&connected), "connected {connected}");
+    assert_eq!(report["sessions_failed"].as_u64().unwrap(), 10 - connected);
+    assert_eq!(
+        report["sessions_closed_cleanly"].as_u64().unwrap(),
+        connected
+    );
+    let reasons = report["failure_reasons"].to_string();
+    assert!(
+        reasons.contains("closed the connection during the handshake"),
+        "{reasons}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{connected} of 10 sessions connected")),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn unreachable_server_is_a_clear_error_not_a_hang() {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -213,6 +213,15 @@ impl Worker {
             return;
         }
         if result <= 0 || received.is_none() {
+            if session.state == SessionState::Handshaking {
+                // ZooKeeper closes a connection at once when its address is
+                // over maxClientCnxns; say so rather than "kept failing".
+                session.failure = Some(format!(
+                    "{} closed the connection during the handshake (over its maxClientCnxns?)",
+                    self.shared.config.servers[session.server]
+                ));
+                self.stats.count_error("HANDSHAKE_CLOSED");
+            }
             let closing = session.state == SessionState::Closing && session.closed_cleanly;
             let error = if closing || result == 0 {
                 ""

@@ -29,6 +29,11 @@ fn free_port() -> u16 {
 
 impl ZooKeeper {
     pub fn start() -> ZooKeeper {
+        ZooKeeper::start_with("maxClientCnxns=0\n")
+    }
+
+    /// Starts a server with extra zoo.cfg lines (later keys override).
+    pub fn start_with(extra_config: &str) -> ZooKeeper {
         assert!(
             std::path::Path::new(ZOOKEEPER_JAR).exists(),
             "Apache ZooKeeper is not installed ({ZOOKEEPER_JAR} missing): run `apt-get install -y zookeeper` or .ci/run"
@@ -38,7 +43,7 @@ impl ZooKeeper {
         std::fs::create_dir_all(dir.join("data")).unwrap();
         let config = format!(
             "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
-             maxClientCnxns=0\n4lw.commands.whitelist=*\nadmin.enableServer=false\nforceSync=no\n",
+             4lw.commands.whitelist=*\nadmin.enableServer=false\nforceSync=no\n{extra_config}",
             dir.join("data").display()
         );
         std::fs::write(dir.join("zoo.cfg"), config).unwrap();
