@@ -71,7 +71,7 @@ pub fn json_line(config: &LoadConfig, stats: &Stats, facts: &RunFacts) -> String
     let value = json!({
         "servers": config.servers_text,
         "clients": config.clients,
-        "write_ratio": config.write_ratio,
+        "write_ratio": config.mix.write_fraction(),
         "mix": config.mix.describe(),
         "outstanding": config.outstanding,
         "keys": config.keys,

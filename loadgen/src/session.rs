@@ -70,8 +70,6 @@ pub struct Session {
     /// Received bytes not yet parsed (at most one partial frame between
     /// completions).
     pub recv_buffer: Vec<u8>,
-    /// A multishot recv is armed on `fd`.
-    pub recv_pending: bool,
     /// Bytes handed to the ring (`send_buffer[send_offset..]` still to go).
     pub send_buffer: Vec<u8>,
     pub send_offset: usize,
@@ -108,7 +106,6 @@ impl Session {
             next_xid: 1,
             in_flight: VecDeque::new(),
             recv_buffer: Vec::with_capacity(RECV_BUFFER_INITIAL_BYTES),
-            recv_pending: false,
             send_buffer: Vec::new(),
             send_offset: 0,
             send_pending: false,
@@ -132,7 +129,6 @@ impl Session {
         self.ring_ops = 0;
         self.in_flight.clear();
         self.recv_buffer.clear();
-        self.recv_pending = false;
         self.send_buffer.clear();
         self.send_offset = 0;
         self.send_pending = false;

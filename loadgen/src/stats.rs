@@ -121,7 +121,6 @@ pub struct Interval {
     pub start_ns: u64,
     pub end_ns: u64,
     pub ops: u64,
-    pub errors: u64,
     pub latency_ns: Histogram<u64>,
 }
 

@@ -221,7 +221,6 @@ impl Worker {
                 start_ns: 0,
                 end_ns: 0,
                 ops: 0,
-                errors: 0,
                 latency_ns: new_histogram(),
             },
             intervals,
@@ -265,9 +264,9 @@ impl Worker {
             if self.phase == Phase::Load && self.open_loop_interval_ns.is_some() {
                 self.schedule_open_loop(now_ns);
             }
-            self.flush_sends(now_ns)?;
+            self.flush_sends(now_ns);
             self.submit_and_wait(now_ns)?;
-            self.reap()?;
+            self.reap();
         }
         Ok(self.stats)
     }
@@ -415,7 +414,6 @@ impl Worker {
             start_ns: now_ns,
             end_ns: now_ns + INTERVAL_NS,
             ops: 0,
-            errors: 0,
             latency_ns: new_histogram(),
         };
         let mut done = std::mem::replace(&mut self.interval, next);

@@ -105,9 +105,6 @@ impl Worker {
                     .entry("CONNECTIONLOSS".into())
                     .or_default() += 1;
             }
-            if self.phase == Phase::Load {
-                self.interval.errors += 1;
-            }
         }
         if session.fd >= 0 {
             // SAFETY: shutdown(2) on the session's own open fd; it makes

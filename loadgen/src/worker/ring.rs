@@ -38,11 +38,10 @@ impl Worker {
             .build()
             .user_data(user_data(index, TAG_RECV));
         session.ring_ops += 1;
-        session.recv_pending = true;
         self.push(&entry);
     }
 
-    pub(super) fn flush_sends(&mut self, now_ns: u64) -> io::Result<()> {
+    pub(super) fn flush_sends(&mut self, now_ns: u64) {
         let mut dirty = std::mem::take(&mut self.dirty);
         for &index in &dirty {
             let index = index as usize;
@@ -63,7 +62,6 @@ impl Worker {
         }
         dirty.clear();
         self.dirty = dirty;
-        Ok(())
     }
 
     pub(super) fn submit_send(&mut self, index: usize) {
@@ -133,7 +131,7 @@ impl Worker {
         (want, batch_wait_ns)
     }
 
-    pub(super) fn reap(&mut self) -> io::Result<()> {
+    pub(super) fn reap(&mut self) {
         let mut completions = std::mem::take(&mut self.completions);
         completions.extend(
             self.ring
@@ -158,7 +156,6 @@ impl Worker {
         completions.clear();
         self.completions = completions;
         self.recv_ring.publish();
-        Ok(())
     }
 
     pub(super) fn on_send(&mut self, index: usize, result: i32, now_ns: u64) {
@@ -198,7 +195,6 @@ impl Worker {
         let armed = cqueue::more(flags);
         if !armed {
             session.ring_ops -= 1;
-            session.recv_pending = false;
         }
         if session.state == SessionState::Draining {
             self.maybe_finish_drain(index, now_ns);
