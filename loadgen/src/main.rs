@@ -107,7 +107,7 @@ fn run(config: LoadConfig) -> Result<ExitCode, String> {
     }
     drop(interval_sender);
 
-    let facts = supervise(&shared, intervals, &workers)?;
+    let facts = supervise(&shared, intervals, &workers);
     let mut stats = Stats::default();
     for handle in workers {
         let worker_stats = handle
@@ -116,6 +116,18 @@ fn run(config: LoadConfig) -> Result<ExitCode, String> {
             .map_err(|error| format!("io_uring: {error}"))?;
         stats.merge(&worker_stats);
     }
+    let facts = facts.map_err(|message| {
+        let reasons: Vec<String> = stats
+            .failure_reasons
+            .iter()
+            .map(|(reason, count)| format!("{count} x {reason}"))
+            .collect();
+        if reasons.is_empty() {
+            message
+        } else {
+            format!("{message}: {}", reasons.join("; "))
+        }
+    })?;
     finish(config, &stats, &facts)
 }
 
@@ -197,18 +209,10 @@ fn supervise(
         let now_ns = shared.now_ns();
         if load_start_ns == 0 && shared.workers_connected.load(Ordering::Acquire) == threads {
             if shared.sessions_ready.load(Ordering::Acquire) == 0 {
+                // The workers close down; their stats say why sessions failed.
                 shared.abort.store(true, Ordering::Release);
                 progress.clear();
-                return Err(
-                    "no session could be established; see the failure reasons above".into(),
-                )
-                .inspect_err(|_| {
-                    for handle in workers {
-                        while !handle.is_finished() {
-                            std::thread::sleep(Duration::from_millis(20));
-                        }
-                    }
-                });
+                return Err("no session could be established".into());
             }
             load_start_ns = now_ns + 5_000_000;
             measure_start_ns = load_start_ns + config.warmup.as_nanos() as u64;
