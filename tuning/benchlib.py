@@ -182,25 +182,7 @@ class ProcHandle(ServerHandle):
         return all(p.poll() is None for p in self.procs)
 
     def stop(self, grace: float = 10.0):
-        for p in self.procs:
-            if p.poll() is None:
-                try:
-                    p.send_signal(signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        deadline = time.monotonic() + grace
-        for p in self.procs:
-            try:
-                p.wait(timeout=max(0.05, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    pass
+        zkharness.stop_processes(self.procs, grace)
         shutil.rmtree(self.base_dir, ignore_errors=True)
 
     def version(self):
@@ -341,18 +323,21 @@ class CpuSampler(threading.Thread):
                 return None
         return total
 
+    def _sample(self):
+        try:
+            self.samples.append((time.time(), self.handle.cpu_seconds()))
+        except Exception:
+            pass
+        if self.mntr_ports:
+            n = self._packets()
+            if n is None:
+                self.mntr_ports = []  # server has no mntr: stop asking
+            else:
+                self.packets.append((time.time(), n))
+
     def run(self):
         while True:
-            try:
-                self.samples.append((time.time(), self.handle.cpu_seconds()))
-            except Exception:
-                pass
-            if self.mntr_ports:
-                n = self._packets()
-                if n is None:
-                    self.mntr_ports = []  # server has no mntr: stop asking
-                else:
-                    self.packets.append((time.time(), n))
+            self._sample()
             if self._halt.wait(self.period):
                 break
 
@@ -396,14 +381,7 @@ class CpuSampler(threading.Thread):
     def stop(self):
         self._halt.set()
         self.join(timeout=5)
-        try:
-            self.samples.append((time.time(), self.handle.cpu_seconds()))
-        except Exception:
-            pass
-        if self.mntr_ports:
-            n = self._packets()
-            if n is not None:
-                self.packets.append((time.time(), n))
+        self._sample()
 
     def cpu_between(self, t0: float, t1: float) -> float | None:
         """CPU seconds used in [t0, t1], linear interpolation between samples."""
@@ -637,6 +615,13 @@ def fmt(x, nd=1, dash="–"):
     if isinstance(x, int):
         return f"{x:,}"
     return f"{x:,.{nd}f}"
+
+
+def append_jsonl(path: str, row: dict) -> None:
+    """Appends one run's row to a results.jsonl as it finishes, so a run that
+    is cut short keeps every row so far."""
+    with open(path, "a") as f:
+        f.write(json.dumps(row) + "\n")
 
 
 def fmt_ms(x):

@@ -371,8 +371,7 @@ def main(argv=None) -> int:
                    "--json"]
             row = bl.run_driver(cmd, h, a.prime + bl.connect_allowance(pc), cpus=a.pin[1])
             row.update({"prime": True, "topology": topo, "server": k.name, "clients": pc, "write_ratio": 0.1})
-            with open(jsonl, "a") as f:
-                f.write(json.dumps(row) + "\n")
+            bl.append_jsonl(jsonl, row)
             res = row.get("result") or {}
             print(f"[{k.name}/{topo}] prime run ({a.prime:g} s, {pc} clients, unrecorded): "
                   + (f"{res.get('throughput_ops_s', 0):,.0f} ops/s" if row["ok"] else f"FAILED: {row['error'][:200]}"),
@@ -436,8 +435,7 @@ def main(argv=None) -> int:
                                         "connect_string": h.connect_string,
                                         "plot": os.path.relpath(plot, out) if plot and os.path.exists(plot) else None})
                             rows.append(row)
-                            with open(jsonl, "a") as f:
-                                f.write(json.dumps(row) + "\n")
+                            bl.append_jsonl(jsonl, row)
                             res = row.get("result") or {}
                             if row["ok"]:
                                 print(f"[{run_no}/{nruns}] {topo} {k.name:10s} c={c:<6} w={w:<4g} rep={rep} "

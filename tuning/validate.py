@@ -132,8 +132,7 @@ def main(argv=None) -> int:
                                         mntr_ports=zk.client_ports, busy_seconds=a.duration, cpus=a.pin[1])
                     row.update({"driver": d, "clients": c, "write_ratio": a.write_ratio, "repeat": rep})
                     rows.append(row)
-                    with open(jsonl, "a") as f:
-                        f.write(json.dumps(row) + "\n")
+                    bl.append_jsonl(jsonl, row)
                     res = row.get("result") or {}
                     if row["ok"]:
                         print(f"[{n}/{total}] c={c:<5} {d:8s} rep={rep} {res.get('throughput_ops_s', 0):>10,.0f} ops/s"

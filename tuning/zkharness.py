@@ -307,6 +307,32 @@ _LIVE: "set[ZkCluster]" = set()
 _LIVE_LOCK = threading.Lock()
 
 
+def stop_processes(procs, grace: float = STOP_GRACE_S) -> None:
+    """SIGTERM each process, SIGKILL whatever is still running after `grace` s."""
+    for p in procs:
+        if p.poll() is None:
+            try:
+                p.send_signal(signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + grace
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.05, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+    for p in procs:
+        if p.poll() is None:
+            try:
+                p.kill()
+            except ProcessLookupError:
+                pass
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+
+
 def _stop_all_at_exit():
     with _LIVE_LOCK:
         clusters = list(_LIVE)
@@ -510,29 +536,7 @@ class ZkCluster:
 
     def stop(self, grace: float = STOP_GRACE_S) -> None:
         """SIGTERM every JVM, SIGKILL whatever is still there after `grace` s."""
-        procs = [m.proc for m in self.members if m.proc is not None]
-        for p in procs:
-            if p.poll() is None:
-                try:
-                    p.send_signal(signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        deadline = time.monotonic() + grace
-        for p in procs:
-            try:
-                p.wait(timeout=max(0.05, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-        for p in procs:
-            if p.poll() is None:
-                try:
-                    p.kill()
-                except ProcessLookupError:
-                    pass
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    pass
+        stop_processes([m.proc for m in self.members if m.proc is not None], grace)
         self._stopped = True
         with _LIVE_LOCK:
             _LIVE.discard(self)
