@@ -1,0 +1,1 @@
+//! The ZooKeeper data tree in an arena: nodes, children, Stat, ACL cache, digest

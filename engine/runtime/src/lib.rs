@@ -1,0 +1,1 @@
+//! Thread-per-core io_uring runtime (with epoll fallback) serving client sockets

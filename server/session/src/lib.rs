@@ -1,0 +1,1 @@
+//! ZooKeeper session tracking: ids, passwords, timeout negotiation, expiry in tick buckets

@@ -1,0 +1,1 @@
+//! ZooKeeper watch bookkeeping: one-shot, persistent and persistent-recursive watches
