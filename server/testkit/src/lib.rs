@@ -8,8 +8,10 @@
 //! what a correct answer is beyond "what the other server said" (the
 //! reference is Apache ZooKeeper).
 
+pub mod client;
 pub mod server;
 
+pub use client::{open_acl, Client, ClientError, ConnectOptions, Reply, WatchEvent};
 pub use server::{
     four_letter, kinds_under_test, parse_server_kinds, ringkeeper_binary, ServerKind,
     ServerOptions, TestServer, TEST_SERVERS_DEFAULT,
