@@ -1,0 +1,273 @@
+//! apply: ZooKeeper's `DataTree.processTxn` plus the session side of
+//! `ZooKeeperServer.processTxn`. It takes only the [`Txn`] (so a txn log
+//! can replay it), changes the tree, fires the watches the change
+//! triggers (their events go to the outbox at once, before any reply),
+//! and returns what the reply needs.
+
+use ringkeeper_datatree::ephemeral_type::{ttl_to_ephemeral_owner, CONTAINER_EPHEMERAL_OWNER};
+use ringkeeper_datatree::path::parent_and_name;
+use ringkeeper_datatree::EphemeralType;
+use ringkeeper_jute::{Acl, ErrorCode, EventType, OpCode, Stat};
+
+use crate::outbox::Outbox;
+use crate::server::ZkServer;
+use crate::txn::{Txn, TxnRecord};
+
+/// ZooKeeper's `ProcessTxnResult`: the outcome of one txn (or one op of a
+/// multi).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxnResult {
+    /// The txn type (an op code; `Error` for an error txn).
+    pub op_code: OpCode,
+    /// 0, or the error the txn ended with.
+    pub err: i32,
+    pub path: String,
+    /// The node's Stat after create2/createTTL/createContainer, setData, setACL.
+    pub stat: Option<Stat>,
+    /// One result per op of a multi.
+    pub multi: Vec<TxnResult>,
+}
+
+impl TxnResult {
+    fn new(op_code: OpCode) -> Self {
+        TxnResult {
+            op_code,
+            err: 0,
+            path: String::new(),
+            stat: None,
+            multi: Vec::new(),
+        }
+    }
+}
+
+impl ZkServer {
+    /// Applies a txn (in zxid order): the tree changes, watches fire into
+    /// `out`, the last processed zxid advances, and the pending change
+    /// records up to this zxid are dropped.
+    pub fn apply(&mut self, txn: &Txn, out: &mut Outbox) -> TxnResult {
+        let op_code = txn.op_code().unwrap_or(OpCode::Error);
+        let result = self.apply_record(txn, op_code, &txn.record, out);
+        if txn.zxid() > self.last_processed_zxid {
+            self.last_processed_zxid = txn.zxid();
+        }
+        // A txn from a log (not prepped here) moves the zxid counter too.
+        if txn.zxid() > self.last_prepped_zxid {
+            self.last_prepped_zxid = txn.zxid();
+        }
+        self.changes.applied(txn.zxid());
+        self.counters.txns_applied += 1;
+        result
+    }
+
+    fn apply_record(
+        &mut self,
+        txn: &Txn,
+        op_code: OpCode,
+        record: &TxnRecord,
+        out: &mut Outbox,
+    ) -> TxnResult {
+        let mut result = TxnResult::new(op_code);
+        let zxid = txn.zxid();
+        let time_ms = txn.header.time;
+        let session_id = txn.session_id();
+        let outcome = match record {
+            TxnRecord::Create(create) => {
+                result.path = create.path.clone();
+                let owner = if create.ephemeral { session_id } else { 0 };
+                self.create_node(
+                    &create.path,
+                    &create.data,
+                    &create.acl,
+                    owner,
+                    create.parent_cversion,
+                    zxid,
+                    time_ms,
+                    out,
+                )
+                .map(|stat| {
+                    if op_code != OpCode::Create {
+                        result.stat = Some(stat);
+                    }
+                })
+            }
+            TxnRecord::CreateContainer(create) => {
+                result.path = create.path.clone();
+                self.create_node(
+                    &create.path,
+                    &create.data,
+                    &create.acl,
+                    CONTAINER_EPHEMERAL_OWNER,
+                    create.parent_cversion,
+                    zxid,
+                    time_ms,
+                    out,
+                )
+                .map(|stat| result.stat = Some(stat))
+            }
+            TxnRecord::CreateTtl(create) => {
+                result.path = create.path.clone();
+                match ttl_to_ephemeral_owner(create.ttl) {
+                    Ok(owner) => self
+                        .create_node(
+                            &create.path,
+                            &create.data,
+                            &create.acl,
+                            owner,
+                            create.parent_cversion,
+                            zxid,
+                            time_ms,
+                            out,
+                        )
+                        .map(|stat| result.stat = Some(stat)),
+                    Err(_) => Err(ErrorCode::BadArguments),
+                }
+            }
+            TxnRecord::Delete(delete) => {
+                result.path = delete.path.clone();
+                self.delete_node(&delete.path, zxid, out)
+            }
+            TxnRecord::SetData(set) => {
+                result.path = set.path.clone();
+                match self
+                    .tree
+                    .set_data(&set.path, &set.data, set.version, zxid, time_ms)
+                {
+                    Ok(stat) => {
+                        result.stat = Some(stat);
+                        self.fire(&set.path, EventType::NodeDataChanged, out);
+                        Ok(())
+                    }
+                    Err(error) => Err(error.error_code()),
+                }
+            }
+            TxnRecord::SetAcl(set) => {
+                result.path = set.path.clone();
+                match self.tree.set_acl(&set.path, &set.acl, set.version) {
+                    Ok(stat) => {
+                        result.stat = Some(stat);
+                        Ok(())
+                    }
+                    Err(error) => Err(error.error_code()),
+                }
+            }
+            TxnRecord::Check(check) => {
+                result.path = check.path.clone();
+                Ok(())
+            }
+            TxnRecord::Error(error) => {
+                result.err = error.err;
+                Ok(())
+            }
+            TxnRecord::CreateSession(create) => {
+                let timeout_ms = u32::try_from(create.time_out).unwrap_or(0);
+                if !self.sessions.exists(session_id) {
+                    let now_ms = u64::try_from(time_ms).unwrap_or(0);
+                    self.sessions.add_session(session_id, timeout_ms, now_ms);
+                }
+                Ok(())
+            }
+            TxnRecord::CloseSession(close) => {
+                for path in &close.paths_to_delete {
+                    // A path already gone is ignored, as killSession does.
+                    let _ = self.delete_node(path, zxid, out);
+                }
+                for path in self.tree.kill_session(session_id, zxid) {
+                    self.fire_deleted(&path, out);
+                }
+                self.ephemeral_order.session_closed(session_id);
+                self.sessions.remove_session(session_id);
+                Ok(())
+            }
+            TxnRecord::Multi(subs) => {
+                let failed = subs.iter().any(|sub| sub.op_code == OpCode::Error);
+                let mut post_failed = false;
+                for sub in subs {
+                    let sub_result = if sub.op_code == OpCode::Error {
+                        post_failed = true;
+                        self.apply_record(txn, OpCode::Error, &sub.record, out)
+                    } else if failed {
+                        // Ops before the failed one report OK, those after
+                        // RuntimeInconsistency; none is applied.
+                        let err = if post_failed {
+                            ErrorCode::RuntimeInconsistency.as_i32()
+                        } else {
+                            0
+                        };
+                        TxnResult {
+                            err,
+                            ..TxnResult::new(OpCode::Error)
+                        }
+                    } else {
+                        self.apply_record(txn, sub.op_code, &sub.record, out)
+                    };
+                    if sub_result.err != 0 && result.err == 0 {
+                        result.err = sub_result.err;
+                    }
+                    result.multi.push(sub_result);
+                }
+                Ok(())
+            }
+        };
+        if let Err(code) = outcome {
+            if result.err == 0 {
+                result.err = code.as_i32();
+            }
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)] // the fields of a create txn
+    fn create_node(
+        &mut self,
+        path: &str,
+        data: &[u8],
+        acl: &[Acl],
+        owner: i64,
+        parent_cversion: i32,
+        zxid: i64,
+        time_ms: i64,
+        out: &mut Outbox,
+    ) -> Result<Stat, ErrorCode> {
+        let id = self
+            .tree
+            .create_node(path, data, acl, owner, parent_cversion, zxid, time_ms)
+            .map_err(|error| error.error_code())?;
+        if EphemeralType::get(owner, self.config.extended_types_enabled)
+            == Ok(EphemeralType::Normal)
+        {
+            self.ephemeral_order.added(owner, path);
+        }
+        let stat = self.tree.stat(id);
+        self.fire(path, EventType::NodeCreated, out);
+        if let Some((parent, _)) = parent_and_name(path) {
+            self.fire(parent, EventType::NodeChildrenChanged, out);
+        }
+        Ok(stat)
+    }
+
+    fn delete_node(&mut self, path: &str, zxid: i64, out: &mut Outbox) -> Result<(), ErrorCode> {
+        let owner = self.tree.get(path).map(|node| node.stat().ephemeral_owner);
+        self.tree
+            .delete_node(path, zxid)
+            .map_err(|error| error.error_code())?;
+        if let Some(owner) = owner {
+            self.ephemeral_order.removed(owner, path);
+        }
+        self.fire_deleted(path, out);
+        Ok(())
+    }
+
+    /// NodeDeleted on the node (data and child watchers notified once),
+    /// then NodeChildrenChanged on its parent.
+    fn fire_deleted(&mut self, path: &str, out: &mut Outbox) {
+        self.fire(path, EventType::NodeDeleted, out);
+        if let Some((parent, _)) = parent_and_name(path) {
+            self.fire(parent, EventType::NodeChildrenChanged, out);
+        }
+    }
+
+    fn fire(&mut self, path: &str, event_type: EventType, out: &mut Outbox) {
+        self.watches.trigger(path, event_type, &mut self.fired);
+        self.deliver_fired(out);
+    }
+}

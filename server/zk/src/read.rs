@@ -1,0 +1,303 @@
+//! Requests answered from the tree as it is, without a txn:
+//! `FinalRequestProcessor`'s read cases, setWatches replay and the watch
+//! requests. They carry the last applied zxid in their reply header.
+
+use ringkeeper_jute::{
+    AddWatchMode, ErrorCode, ErrorResponse, EventType, ExistsResponse, GetAclResponse,
+    GetAllChildrenNumberResponse, GetChildren2Response, GetChildrenResponse, GetDataResponse,
+    GetEphemeralsResponse, KeeperState, MultiOp, MultiResponse, MultiResult, OpCode, Perms,
+    RequestHeader, SetWatches2, Stat, SyncResponse, WatcherEvent, WatcherType, WhoAmIResponse, Xid,
+};
+use ringkeeper_watch::WatchKind;
+
+use crate::acl::{check_acl, mask_digest_ids};
+use crate::outbox::{Body, ConnKey, Outbox};
+use crate::request::ReadRequest;
+use crate::server::ZkServer;
+
+/// A read's outcome: a body, or an error code for the reply header.
+type ReadResult = Result<Option<Box<dyn Body>>, ErrorCode>;
+
+impl ZkServer {
+    pub(crate) fn process_read(
+        &mut self,
+        conn: ConnKey,
+        session_id: i64,
+        header: &RequestHeader,
+        op_code: OpCode,
+        request: ReadRequest,
+        out: &mut Outbox,
+    ) {
+        if let ReadRequest::Ping = request {
+            // Ping replies always carry xid -2, whatever the request's xid.
+            let reply = self.reply_header(Xid::PING, ErrorCode::Ok);
+            return self.finish_request(conn, op_code, &reply, None, out);
+        }
+        let result = self.read(conn, session_id, request, out);
+        let (err, body) = match result {
+            Ok(body) => (ErrorCode::Ok, body),
+            Err(code) => (code, None),
+        };
+        let reply = self.reply_header(header.xid, err);
+        self.finish_request(conn, op_code, &reply, body.as_deref(), out);
+    }
+
+    fn read(
+        &mut self,
+        conn: ConnKey,
+        session_id: i64,
+        request: ReadRequest,
+        out: &mut Outbox,
+    ) -> ReadResult {
+        match request {
+            ReadRequest::Exists(request) => {
+                if request.path.contains('\0') {
+                    return Err(ErrorCode::BadArguments);
+                }
+                // The watch is set whether or not the node exists (an
+                // exists watch on a missing node waits for NodeCreated).
+                if request.watch {
+                    self.add_watch(&request.path, conn, WatchKind::Exists)?;
+                }
+                let stat = self.stat_of(&request.path).ok_or(ErrorCode::NoNode)?;
+                Ok(Some(Box::new(ExistsResponse { stat })))
+            }
+            ReadRequest::GetData(request) => {
+                let (data, stat) = self.get_data(conn, &request.path, request.watch)?;
+                Ok(Some(Box::new(GetDataResponse { data, stat })))
+            }
+            ReadRequest::GetAcl(request) => {
+                let node = self
+                    .tree
+                    .get(tree_path(&request.path))
+                    .ok_or(ErrorCode::NoNode)?;
+                let acl = self.tree.node_acl(node);
+                let auth = &self.connection(conn)?.auth;
+                check_acl(acl, Perms::READ | Perms::ADMIN, auth)?;
+                let stat = self.tree.node_stat(node);
+                let acl = match check_acl(acl, Perms::ADMIN, auth) {
+                    Ok(()) => acl.to_vec(),
+                    Err(_) => mask_digest_ids(acl),
+                };
+                Ok(Some(Box::new(GetAclResponse { acl, stat })))
+            }
+            ReadRequest::GetChildren(request) => {
+                let (children, _) = self.get_children(conn, &request.path, request.watch)?;
+                Ok(Some(Box::new(GetChildrenResponse { children })))
+            }
+            ReadRequest::GetChildren2(request) => {
+                let (children, stat) = self.get_children(conn, &request.path, request.watch)?;
+                Ok(Some(Box::new(GetChildren2Response { children, stat })))
+            }
+            ReadRequest::GetAllChildrenNumber(request) => {
+                let path = tree_path(&request.path);
+                let node = self.tree.get(path).ok_or(ErrorCode::NoNode)?;
+                check_acl(
+                    self.tree.node_acl(node),
+                    Perms::READ,
+                    &self.connection(conn)?.auth,
+                )?;
+                let total = self.tree.all_children_number(path).unwrap_or(0);
+                Ok(Some(Box::new(GetAllChildrenNumberResponse {
+                    total_number: i32::try_from(total).unwrap_or(i32::MAX),
+                })))
+            }
+            ReadRequest::GetEphemerals(request) => {
+                let mut ephemerals = self.tree.ephemerals(session_id);
+                self.ephemeral_order.sort(session_id, &mut ephemerals);
+                let prefix = request.prefix_path.trim_matches(|c: char| c <= ' ');
+                if !prefix.is_empty() && prefix != "/" {
+                    ephemerals.retain(|path| path.starts_with(request.prefix_path.as_str()));
+                }
+                Ok(Some(Box::new(GetEphemeralsResponse { ephemerals })))
+            }
+            // A standalone server is always in sync with itself.
+            ReadRequest::Sync(request) => Ok(Some(Box::new(SyncResponse { path: request.path }))),
+            ReadRequest::MultiRead(multi) => {
+                if multi.ops.iter().any(|op| !op.is_read()) {
+                    return Err(ErrorCode::MarshallingError);
+                }
+                let mut results = Vec::with_capacity(multi.ops.len());
+                for op in &multi.ops {
+                    let result = match op {
+                        MultiOp::GetData(r) => self
+                            .get_data(conn, &r.path, r.watch)
+                            .map(|(data, stat)| MultiResult::GetData { data, stat }),
+                        MultiOp::GetChildren(r) => self
+                            .get_children(conn, &r.path, r.watch)
+                            .map(|(children, _)| MultiResult::GetChildren { children }),
+                        _ => Err(ErrorCode::MarshallingError),
+                    };
+                    results.push(
+                        result.unwrap_or_else(|code| MultiResult::Error { err: code.as_i32() }),
+                    );
+                }
+                Ok(Some(Box::new(MultiResponse { results })))
+            }
+            ReadRequest::SetWatches(watches) => {
+                self.set_watches(conn, &watches, out)?;
+                Ok(None)
+            }
+            ReadRequest::AddWatch(request) => {
+                let mode =
+                    AddWatchMode::from_i32(request.mode).ok_or(ErrorCode::MarshallingError)?;
+                self.add_watch(&request.path, conn, WatchKind::from(mode))?;
+                Ok(Some(Box::new(ErrorResponse { err: 0 })))
+            }
+            ReadRequest::CheckWatches(request) => {
+                let watcher_type = WatcherType::from_i32(request.watcher_type)
+                    .ok_or(ErrorCode::MarshallingError)?;
+                match self
+                    .watches
+                    .remove_watches(&request.path, conn, watcher_type, false)
+                {
+                    true => Ok(None),
+                    false => Err(ErrorCode::NoWatcher),
+                }
+            }
+            ReadRequest::RemoveWatches(request) => {
+                let watcher_type = WatcherType::from_i32(request.watcher_type)
+                    .ok_or(ErrorCode::MarshallingError)?;
+                match self
+                    .watches
+                    .remove_watches(&request.path, conn, watcher_type, true)
+                {
+                    true => Ok(None),
+                    false => Err(ErrorCode::NoWatcher),
+                }
+            }
+            ReadRequest::WhoAmI => {
+                let client_info = self.connection(conn)?.auth.client_infos();
+                Ok(Some(Box::new(WhoAmIResponse { client_info })))
+            }
+            ReadRequest::Ping => Ok(None),
+        }
+    }
+
+    fn connection(&self, conn: ConnKey) -> Result<&crate::connection::Connection, ErrorCode> {
+        self.connections.get(&conn).ok_or(ErrorCode::SessionExpired)
+    }
+
+    fn stat_of(&self, path: &str) -> Option<Stat> {
+        self.tree.get_stat(tree_path(path))
+    }
+
+    /// `handleGetDataRequest`: NoNode, READ, then the watch and the data.
+    fn get_data(
+        &mut self,
+        conn: ConnKey,
+        path: &str,
+        watch: bool,
+    ) -> Result<(Vec<u8>, Stat), ErrorCode> {
+        let node = self.tree.get(tree_path(path)).ok_or(ErrorCode::NoNode)?;
+        check_acl(
+            self.tree.node_acl(node),
+            Perms::READ,
+            &self.connection(conn)?.auth,
+        )?;
+        let data = node.data().to_vec();
+        let stat = self.tree.node_stat(node);
+        if watch {
+            self.add_watch(path, conn, WatchKind::Data)?;
+        }
+        Ok((data, stat))
+    }
+
+    /// `handleGetChildrenRequest` (and getChildren2's Stat).
+    fn get_children(
+        &mut self,
+        conn: ConnKey,
+        path: &str,
+        watch: bool,
+    ) -> Result<(Vec<String>, Stat), ErrorCode> {
+        let node = self.tree.get(tree_path(path)).ok_or(ErrorCode::NoNode)?;
+        check_acl(
+            self.tree.node_acl(node),
+            Perms::READ,
+            &self.connection(conn)?.auth,
+        )?;
+        let children = self.tree.node_children(node).map(str::to_string).collect();
+        let stat = self.tree.node_stat(node);
+        if watch {
+            self.add_watch(path, conn, WatchKind::Child)?;
+        }
+        Ok((children, stat))
+    }
+
+    /// Registers a watch. A path that is not absolute cannot be watched
+    /// (ZooKeeper would keep a watch no change can fire): ignored. Past
+    /// `watches_max` the op fails with ThrottledOp.
+    fn add_watch(&mut self, path: &str, conn: ConnKey, kind: WatchKind) -> Result<(), ErrorCode> {
+        match self.watches.add(path, conn, kind) {
+            Ok(()) | Err(ringkeeper_watch::WatchError::InvalidPath { .. }) => Ok(()),
+            Err(ringkeeper_watch::WatchError::WatchLimitReached { .. }) => {
+                Err(ErrorCode::ThrottledOp)
+            }
+        }
+    }
+
+    /// `DataTree.setWatches`: a watch whose event was missed since
+    /// `relative_zxid` fires now (its event goes out before the reply);
+    /// the others are set.
+    fn set_watches(
+        &mut self,
+        conn: ConnKey,
+        watches: &SetWatches2,
+        out: &mut Outbox,
+    ) -> Result<(), ErrorCode> {
+        let relative_zxid = watches.relative_zxid;
+        let mut events: Vec<(EventType, &str)> = Vec::new();
+        for path in &watches.data_watches {
+            match self.tree.get(tree_path(path)).map(|node| node.stat().mzxid) {
+                None => events.push((EventType::NodeDeleted, path)),
+                Some(mzxid) if mzxid > relative_zxid => {
+                    events.push((EventType::NodeDataChanged, path))
+                }
+                Some(_) => self.add_watch(path, conn, WatchKind::Data)?,
+            }
+        }
+        for path in &watches.exist_watches {
+            match self.tree.get(tree_path(path)) {
+                Some(_) => events.push((EventType::NodeCreated, path)),
+                None => self.add_watch(path, conn, WatchKind::Exists)?,
+            }
+        }
+        for path in &watches.child_watches {
+            match self.tree.get(tree_path(path)).map(|node| node.stat().pzxid) {
+                None => events.push((EventType::NodeDeleted, path)),
+                Some(pzxid) if pzxid > relative_zxid => {
+                    events.push((EventType::NodeChildrenChanged, path))
+                }
+                Some(_) => self.add_watch(path, conn, WatchKind::Child)?,
+            }
+        }
+        for path in &watches.persistent_watches {
+            self.add_watch(path, conn, WatchKind::Persistent)?;
+        }
+        for path in &watches.persistent_recursive_watches {
+            self.add_watch(path, conn, WatchKind::PersistentRecursive)?;
+        }
+        for (event_type, path) in events {
+            let event = WatcherEvent {
+                event_type: event_type.as_i32(),
+                state: KeeperState::SyncConnected.as_i32(),
+                path: path.to_string(),
+            };
+            if let Some(connection) = self.connections.get_mut(&conn) {
+                connection.stats.packets_sent += 1;
+                self.counters.packets_sent += 1;
+                out.push_event(conn, &event);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// ZooKeeper's node map holds the root under "" as well as "/".
+fn tree_path(path: &str) -> &str {
+    if path.is_empty() {
+        "/"
+    } else {
+        path
+    }
+}
