@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 pub(crate) const SHUTDOWN_DRAIN_TIMEOUT_MS: u64 = 2_000;
 
 pub(crate) struct CoreLoop<'a, S: Service, B: Backend> {
+    // Field order matters when a service panics: the backend drops first (and waits for the
+    // kernel to finish with every buffer) before the state holding the out queues.
     pub backend: B,
     pub service: S,
     pub state: CoreState<S::Mail>,

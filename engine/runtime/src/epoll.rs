@@ -321,7 +321,8 @@ impl Backend for EpollBackend {
                 TAG_LISTENER => self.accept_ready(state, sink),
                 TAG_WAKE => {
                     let mut counter = 0u64;
-                    // SAFETY: an 8-byte read from our nonblocking eventfd resets it.
+                    // SAFETY: an 8-byte read from our eventfd resets it; it is readable
+                    // (level-triggered EPOLLIN) and this core is its only reader.
                     unsafe {
                         libc::read(
                             self.waker.fd(),

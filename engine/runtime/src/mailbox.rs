@@ -20,8 +20,12 @@ pub(crate) struct Waker {
 
 impl Waker {
     pub(crate) fn new() -> io::Result<Waker> {
+        // Blocking on purpose: some kernels complete an io_uring Read of an O_NONBLOCK file
+        // with EAGAIN at once instead of waiting, which would spin the core. Nothing blocks
+        // on it: epoll reads it only when it is readable (one reader), and a write blocks
+        // only when the counter would pass 2^64 - 2.
         // SAFETY: plain eventfd(2); the result is checked before use.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }

@@ -52,6 +52,7 @@ impl Service for Scripted {
     }
     fn on_recv(&mut self, io: &mut Io<'_, ()>, conn: ConnId, bytes: &[u8]) {
         let reply = match bytes {
+            b"boom" => panic!("the service panics on request"),
             b"bye" => pattern(BYE_BYTES, 5),
             b"huge" => vec![7; HUGE_BYTES],
             _ => {
@@ -212,3 +213,15 @@ fn refused_in_on_accept_is_closed_at_once(backend: BackendChoice) {
     engine.shutdown().expect("clean shutdown");
 }
 on_both_backends!(refused_in_on_accept_is_closed_at_once);
+
+/// A service that panics takes its core down; the other core keeps serving and shutdown
+/// reports the panic.
+fn service_panic_is_reported_by_shutdown(backend: BackendChoice) {
+    let (engine, _shared) = start_scripted(config(backend));
+    let mut doomed = connect(engine.local_addr());
+    send(&mut doomed, b"boom");
+    let mut buffer = [0u8; 1];
+    assert!(matches!(doomed.read(&mut buffer), Ok(0) | Err(_)));
+    assert!(engine.shutdown().is_err(), "the core's panic was lost");
+}
+on_both_backends!(service_panic_is_reported_by_shutdown);

@@ -494,6 +494,38 @@ impl Backend for IoUringBackend {
     }
 }
 
+impl Drop for IoUringBackend {
+    /// After `drain` nothing is in flight. On any other path (a service panicked and the core
+    /// is unwinding) cancel every op and wait for the completions, so the kernel never writes
+    /// into memory that is about to be freed (out queues drop after the backend).
+    fn drop(&mut self) {
+        if self.ops_in_flight == 0 {
+            return;
+        }
+        let entry = opcode::AsyncCancel2::new(CancelBuilder::any())
+            .build()
+            .user_data(user_data(0, TAG_CANCEL_ALL));
+        self.push(entry);
+        let deadline =
+            Instant::now() + Duration::from_millis(crate::core_loop::SHUTDOWN_DRAIN_TIMEOUT_MS);
+        while self.ops_in_flight > 0 && Instant::now() < deadline {
+            let timespec = Timespec::from(Duration::from_millis(10));
+            let args = SubmitArgs::new().timespec(&timespec);
+            let _ = self.ring.submitter().submit_with_args(1, &args);
+            let finished = self
+                .ring
+                .completion()
+                .filter(|cqe| !cqueue::more(cqe.flags()))
+                .count() as u64;
+            self.ops_in_flight = self.ops_in_flight.saturating_sub(finished);
+        }
+        if self.ops_in_flight > 0 {
+            self.buffers.leak();
+            std::mem::forget(std::mem::replace(&mut self.wake_buffer, Box::new(0)));
+        }
+    }
+}
+
 /// A ring with SINGLE_ISSUER + DEFER_TASKRUN (Linux 6.1+), else COOP_TASKRUN (5.19+), else
 /// no flags: EINVAL means the kernel does not know a flag, any other error is final.
 fn build_ring(entries: u32, completion_entries: u32) -> io::Result<IoUring> {
