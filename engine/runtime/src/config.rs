@@ -129,8 +129,9 @@ impl EngineConfig {
         Ok(())
     }
 
-    /// The number of core threads this configuration asks for.
-    pub(crate) fn resolved_cores(&self) -> usize {
+    /// The number of core threads this configuration starts: `cores`, or the available
+    /// parallelism when it is 0.
+    pub fn resolved_cores(&self) -> usize {
         if self.cores > 0 {
             return self.cores;
         }

@@ -47,7 +47,8 @@ impl ConnId {
 /// Why a connection ended, as told to `Service::on_closed`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum CloseReason {
-    /// The peer closed its side (recv returned 0).
+    /// The peer closed its sending side (recv returned 0). The connection is then closed
+    /// both ways, bytes still queued for it dropped, as ZooKeeper does on end of stream.
     PeerClosed,
     /// The peer reset the connection (ECONNRESET, EPIPE).
     Reset,
