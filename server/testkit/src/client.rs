@@ -466,6 +466,11 @@ impl Client {
         }
     }
 
+    /// How many events are queued (arrived, not yet taken).
+    pub fn queued_events(&self) -> usize {
+        self.events.len()
+    }
+
     /// Every event queued so far, oldest first.
     pub fn take_events(&mut self) -> Vec<WatchEvent> {
         self.events.drain(..).collect()

@@ -9,6 +9,7 @@
 //! reference is Apache ZooKeeper).
 
 pub mod client;
+pub mod difftest;
 pub mod server;
 
 pub use client::{open_acl, Client, ClientError, ConnectOptions, Reply, WatchEvent};

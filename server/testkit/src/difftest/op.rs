@@ -1,0 +1,445 @@
+//! The operations the differential tester sends, and how each goes on the
+//! wire. An [`Op`] is plain data: the generator makes it, both servers get
+//! byte-identical requests from it, and a mismatch report prints it.
+
+use std::fmt;
+
+use ringkeeper_jute::{
+    Acl, AddWatchRequest, AuthPacket, CheckWatchesRequest, CreateMode, CreateRequest,
+    CreateTtlRequest, DeleteRequest, ExistsRequest, GetAclRequest, GetAllChildrenNumberRequest,
+    GetChildren2Request, GetChildrenRequest, GetDataRequest, GetEphemeralsRequest, Jute, MultiOp,
+    MultiRequest, OpCode, RemoveWatchesRequest, SetAclRequest, SetDataRequest, SyncRequest, Xid,
+};
+
+/// One step of a differential run, sent by session slot `session`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// create, create2, createContainer or createTTL (`op_code`), with any flags.
+    Create {
+        session: usize,
+        op_code: OpCode,
+        path: String,
+        data: Vec<u8>,
+        acl: Vec<Acl>,
+        flags: i32,
+        /// Sent only with createTTL.
+        ttl_ms: i64,
+    },
+    Delete {
+        session: usize,
+        path: String,
+        version: i32,
+    },
+    SetData {
+        session: usize,
+        path: String,
+        data: Vec<u8>,
+        version: i32,
+    },
+    GetData {
+        session: usize,
+        path: String,
+        watch: bool,
+    },
+    Exists {
+        session: usize,
+        path: String,
+        watch: bool,
+    },
+    GetChildren {
+        session: usize,
+        path: String,
+        watch: bool,
+    },
+    GetChildren2 {
+        session: usize,
+        path: String,
+        watch: bool,
+    },
+    GetAcl {
+        session: usize,
+        path: String,
+    },
+    SetAcl {
+        session: usize,
+        path: String,
+        acl: Vec<Acl>,
+        version: i32,
+    },
+    AddAuth {
+        session: usize,
+        scheme: String,
+        auth: Vec<u8>,
+    },
+    Multi {
+        session: usize,
+        ops: Vec<MultiOp>,
+    },
+    MultiRead {
+        session: usize,
+        ops: Vec<MultiOp>,
+    },
+    Sync {
+        session: usize,
+        path: String,
+    },
+    AddWatch {
+        session: usize,
+        path: String,
+        mode: i32,
+    },
+    RemoveWatches {
+        session: usize,
+        path: String,
+        watcher_type: i32,
+    },
+    CheckWatches {
+        session: usize,
+        path: String,
+        watcher_type: i32,
+    },
+    GetAllChildrenNumber {
+        session: usize,
+        path: String,
+    },
+    GetEphemerals {
+        session: usize,
+        prefix_path: String,
+    },
+    /// closeSession; a new session then takes the slot.
+    CloseSession {
+        session: usize,
+    },
+}
+
+/// What goes on the wire for an op: a reserved xid (auth) or the next
+/// one, the op code and the encoded request body.
+pub struct WireRequest {
+    pub reserved_xid: Option<i32>,
+    pub op_code: OpCode,
+    pub body: Vec<u8>,
+}
+
+impl Op {
+    /// The session slot that sends it.
+    pub fn session(&self) -> usize {
+        match self {
+            Op::Create { session, .. }
+            | Op::Delete { session, .. }
+            | Op::SetData { session, .. }
+            | Op::GetData { session, .. }
+            | Op::Exists { session, .. }
+            | Op::GetChildren { session, .. }
+            | Op::GetChildren2 { session, .. }
+            | Op::GetAcl { session, .. }
+            | Op::SetAcl { session, .. }
+            | Op::AddAuth { session, .. }
+            | Op::Multi { session, .. }
+            | Op::MultiRead { session, .. }
+            | Op::Sync { session, .. }
+            | Op::AddWatch { session, .. }
+            | Op::RemoveWatches { session, .. }
+            | Op::CheckWatches { session, .. }
+            | Op::GetAllChildrenNumber { session, .. }
+            | Op::GetEphemerals { session, .. }
+            | Op::CloseSession { session } => *session,
+        }
+    }
+
+    /// The op's name, for counts in the run report.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Create { op_code, .. } => op_code.zk_name(),
+            other => other.wire().op_code.zk_name(),
+        }
+    }
+
+    pub fn wire(&self) -> WireRequest {
+        let plain = |op_code: OpCode, body: Vec<u8>| WireRequest {
+            reserved_xid: None,
+            op_code,
+            body,
+        };
+        match self {
+            Op::Create {
+                op_code,
+                path,
+                data,
+                acl,
+                flags,
+                ttl_ms,
+                ..
+            } => {
+                let body = if *op_code == OpCode::CreateTtl {
+                    CreateTtlRequest {
+                        path: path.clone(),
+                        data: data.clone(),
+                        acl: acl.clone(),
+                        flags: *flags,
+                        ttl: *ttl_ms,
+                    }
+                    .to_bytes()
+                } else {
+                    CreateRequest {
+                        path: path.clone(),
+                        data: data.clone(),
+                        acl: acl.clone(),
+                        flags: *flags,
+                    }
+                    .to_bytes()
+                };
+                plain(*op_code, body)
+            }
+            Op::Delete { path, version, .. } => plain(
+                OpCode::Delete,
+                DeleteRequest {
+                    path: path.clone(),
+                    version: *version,
+                }
+                .to_bytes(),
+            ),
+            Op::SetData {
+                path,
+                data,
+                version,
+                ..
+            } => plain(
+                OpCode::SetData,
+                SetDataRequest {
+                    path: path.clone(),
+                    data: data.clone(),
+                    version: *version,
+                }
+                .to_bytes(),
+            ),
+            Op::GetData { path, watch, .. } => plain(
+                OpCode::GetData,
+                GetDataRequest {
+                    path: path.clone(),
+                    watch: *watch,
+                }
+                .to_bytes(),
+            ),
+            Op::Exists { path, watch, .. } => plain(
+                OpCode::Exists,
+                ExistsRequest {
+                    path: path.clone(),
+                    watch: *watch,
+                }
+                .to_bytes(),
+            ),
+            Op::GetChildren { path, watch, .. } => plain(
+                OpCode::GetChildren,
+                GetChildrenRequest {
+                    path: path.clone(),
+                    watch: *watch,
+                }
+                .to_bytes(),
+            ),
+            Op::GetChildren2 { path, watch, .. } => plain(
+                OpCode::GetChildren2,
+                GetChildren2Request {
+                    path: path.clone(),
+                    watch: *watch,
+                }
+                .to_bytes(),
+            ),
+            Op::GetAcl { path, .. } => plain(
+                OpCode::GetAcl,
+                GetAclRequest { path: path.clone() }.to_bytes(),
+            ),
+            Op::SetAcl {
+                path, acl, version, ..
+            } => plain(
+                OpCode::SetAcl,
+                SetAclRequest {
+                    path: path.clone(),
+                    acl: acl.clone(),
+                    version: *version,
+                }
+                .to_bytes(),
+            ),
+            Op::AddAuth { scheme, auth, .. } => WireRequest {
+                reserved_xid: Some(Xid::AUTH),
+                op_code: OpCode::Auth,
+                body: AuthPacket {
+                    auth_type: 0,
+                    scheme: scheme.clone(),
+                    auth: auth.clone(),
+                }
+                .to_bytes(),
+            },
+            Op::Multi { ops, .. } => {
+                plain(OpCode::Multi, MultiRequest { ops: ops.clone() }.to_bytes())
+            }
+            Op::MultiRead { ops, .. } => plain(
+                OpCode::MultiRead,
+                MultiRequest { ops: ops.clone() }.to_bytes(),
+            ),
+            Op::Sync { path, .. } => {
+                plain(OpCode::Sync, SyncRequest { path: path.clone() }.to_bytes())
+            }
+            Op::AddWatch { path, mode, .. } => plain(
+                OpCode::AddWatch,
+                AddWatchRequest {
+                    path: path.clone(),
+                    mode: *mode,
+                }
+                .to_bytes(),
+            ),
+            Op::RemoveWatches {
+                path, watcher_type, ..
+            } => plain(
+                OpCode::RemoveWatches,
+                RemoveWatchesRequest {
+                    path: path.clone(),
+                    watcher_type: *watcher_type,
+                }
+                .to_bytes(),
+            ),
+            Op::CheckWatches {
+                path, watcher_type, ..
+            } => plain(
+                OpCode::CheckWatches,
+                CheckWatchesRequest {
+                    path: path.clone(),
+                    watcher_type: *watcher_type,
+                }
+                .to_bytes(),
+            ),
+            Op::GetAllChildrenNumber { path, .. } => plain(
+                OpCode::GetAllChildrenNumber,
+                GetAllChildrenNumberRequest { path: path.clone() }.to_bytes(),
+            ),
+            Op::GetEphemerals { prefix_path, .. } => plain(
+                OpCode::GetEphemerals,
+                GetEphemeralsRequest {
+                    prefix_path: prefix_path.clone(),
+                }
+                .to_bytes(),
+            ),
+            Op::CloseSession { .. } => plain(OpCode::CloseSession, Vec::new()),
+        }
+    }
+}
+
+fn flags_name(flags: i32) -> String {
+    CreateMode::from_i32(flags)
+        .map(|mode| mode.zk_name().to_string())
+        .unwrap_or_else(|| format!("flags({flags})"))
+}
+
+fn acl_text(acl: &[Acl]) -> String {
+    let entries: Vec<String> = acl
+        .iter()
+        .map(|a| format!("{}:{}:{}", a.id.scheme, a.id.id, a.perms))
+        .collect();
+    format!("[{}]", entries.join(","))
+}
+
+fn multi_op_text(op: &MultiOp) -> String {
+    match op {
+        MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => format!(
+            "{} {} {} {}",
+            op.op_code(),
+            r.path,
+            flags_name(r.flags),
+            acl_text(&r.acl)
+        ),
+        MultiOp::CreateTtl(r) => {
+            format!("createTTL {} {} ttl={}", r.path, flags_name(r.flags), r.ttl)
+        }
+        MultiOp::Delete(r) | MultiOp::DeleteContainer(r) => {
+            format!("{} {} v={}", op.op_code(), r.path, r.version)
+        }
+        MultiOp::SetData(r) => format!(
+            "setData {} {:?} v={}",
+            r.path,
+            bytes_text(&r.data),
+            r.version
+        ),
+        MultiOp::Check(r) => format!("check {} v={}", r.path, r.version),
+        MultiOp::GetData(r) => format!("getData {} watch={}", r.path, r.watch),
+        MultiOp::GetChildren(r) => format!("getChildren {} watch={}", r.path, r.watch),
+    }
+}
+
+/// Bytes as text when they are printable UTF-8, else as hex.
+pub fn bytes_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.chars().all(|c| !c.is_control()) => text.to_string(),
+        _ => {
+            let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            format!("0x{}", hex.join(""))
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "session {}: ", self.session())?;
+        match self {
+            Op::Create {
+                op_code,
+                path,
+                data,
+                acl,
+                flags,
+                ttl_ms,
+                ..
+            } => {
+                write!(
+                    f,
+                    "{op_code} {path:?} {} data={:?} acl={}",
+                    flags_name(*flags),
+                    bytes_text(data),
+                    acl_text(acl)
+                )?;
+                if *op_code == OpCode::CreateTtl {
+                    write!(f, " ttl={ttl_ms}")?;
+                }
+                Ok(())
+            }
+            Op::Delete { path, version, .. } => write!(f, "delete {path:?} v={version}"),
+            Op::SetData {
+                path,
+                data,
+                version,
+                ..
+            } => write!(f, "setData {path:?} {:?} v={version}", bytes_text(data)),
+            Op::GetData { path, watch, .. } => write!(f, "getData {path:?} watch={watch}"),
+            Op::Exists { path, watch, .. } => write!(f, "exists {path:?} watch={watch}"),
+            Op::GetChildren { path, watch, .. } => write!(f, "getChildren {path:?} watch={watch}"),
+            Op::GetChildren2 { path, watch, .. } => {
+                write!(f, "getChildren2 {path:?} watch={watch}")
+            }
+            Op::GetAcl { path, .. } => write!(f, "getACL {path:?}"),
+            Op::SetAcl {
+                path, acl, version, ..
+            } => write!(f, "setACL {path:?} {} v={version}", acl_text(acl)),
+            Op::AddAuth { scheme, auth, .. } => {
+                write!(f, "addAuth {scheme} {:?}", bytes_text(auth))
+            }
+            Op::Multi { ops, .. } | Op::MultiRead { ops, .. } => {
+                let name = if matches!(self, Op::Multi { .. }) {
+                    "multi"
+                } else {
+                    "multiRead"
+                };
+                let texts: Vec<String> = ops.iter().map(multi_op_text).collect();
+                write!(f, "{name} [{}]", texts.join("; "))
+            }
+            Op::Sync { path, .. } => write!(f, "sync {path:?}"),
+            Op::AddWatch { path, mode, .. } => write!(f, "addWatch {path:?} mode={mode}"),
+            Op::RemoveWatches {
+                path, watcher_type, ..
+            } => write!(f, "removeWatches {path:?} type={watcher_type}"),
+            Op::CheckWatches {
+                path, watcher_type, ..
+            } => write!(f, "checkWatches {path:?} type={watcher_type}"),
+            Op::GetAllChildrenNumber { path, .. } => write!(f, "getAllChildrenNumber {path:?}"),
+            Op::GetEphemerals { prefix_path, .. } => write!(f, "getEphemerals {prefix_path:?}"),
+            Op::CloseSession { .. } => write!(f, "closeSession"),
+        }
+    }
+}

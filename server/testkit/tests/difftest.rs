@@ -1,0 +1,47 @@
+//! The differential tester against two servers (RK_DIFF_SERVERS, two
+//! Apache ZooKeepers by default): equal servers must never be reported
+//! different, and a real difference must be.
+
+use ringkeeper_testkit::difftest::{self, DiffConfig, DiffFailure};
+use ringkeeper_testkit::{open_acl, Client, ServerKind, TestServer};
+
+#[test]
+fn two_servers_answer_every_seeded_op_sequence_alike() {
+    let config = DiffConfig::from_env().unwrap_or_else(|error| panic!("{error}"));
+    match difftest::run(&config) {
+        Ok(report) => {
+            eprintln!("{report}");
+            assert_eq!(report.seeds_run, config.seeds.len() as u64);
+            assert!(report.ops_compared() >= config.seeds.len() as u64 * u64::from(config.steps));
+        }
+        Err(failure) => panic!("{failure}"),
+    }
+}
+
+#[test]
+fn a_node_only_one_server_has_is_reported_with_seed_step_and_both_answers() {
+    let options = DiffConfig::server_options();
+    let server_a = TestServer::start(ServerKind::ApacheZk, &options).unwrap();
+    let server_b = TestServer::start(ServerKind::ApacheZk, &options).unwrap();
+    // Server B already holds seed 3's root: the setup step must differ.
+    let mut client = Client::connect_new(server_b.addr()).unwrap();
+    client
+        .create(
+            "/dt3",
+            b"",
+            &open_acl(),
+            ringkeeper_jute::CreateMode::Persistent,
+        )
+        .unwrap();
+    client.close().unwrap();
+    let config = DiffConfig::from_settings("zk,zk", Some("3"), None, Some("20")).unwrap();
+    let failure = difftest::run_on(&config, [&server_a, &server_b]).unwrap_err();
+    let text = failure.to_string();
+    assert!(
+        matches!(*failure, DiffFailure::Mismatch { seed: 3, .. }),
+        "{text}"
+    );
+    assert!(text.contains("RK_DIFF_SEED=3"), "{text}");
+    assert!(text.contains("setup"), "{text}");
+    assert!(text.contains("OK vs NODEEXISTS"), "{text}");
+}
