@@ -45,6 +45,9 @@ impl ZkServer {
     /// `out`, the last processed zxid advances, and the pending change
     /// records up to this zxid are dropped.
     pub fn apply(&mut self, txn: &Txn, out: &mut Outbox) -> TxnResult {
+        if let Some(recorded) = &mut self.recorded_txns {
+            recorded.push(txn.clone());
+        }
         let op_code = txn.op_code().unwrap_or(OpCode::Error);
         let result = self.apply_record(txn, op_code, &txn.record, out);
         if txn.zxid() > self.last_processed_zxid {

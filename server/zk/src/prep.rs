@@ -45,6 +45,7 @@ struct Prep<'a> {
 }
 
 /// The fields of a create, whichever request carried them.
+#[derive(Clone, Copy)]
 struct CreateFields<'r> {
     op_code: OpCode,
     path: &'r str,
@@ -422,20 +423,26 @@ impl Prep<'_> {
         if ops.len() > MULTI_OPS_MAX {
             return Err(ErrorCode::BadArguments);
         }
-        // A multi (op 14) carries writes only; ZooKeeper fails reads in it
-        // while serializing the txn.
-        if ops.iter().any(MultiOp::is_read) {
-            return Err(ErrorCode::MarshallingError);
-        }
+        let ops = normalize_multi(ops)?;
         self.changes.begin();
         let mut failed = false;
         let mut subs = Vec::with_capacity(ops.len());
-        for op in ops {
+        for op in &ops {
             if failed {
                 subs.push(error_sub(ErrorCode::RuntimeInconsistency));
                 continue;
             }
-            match self.multi_op(op) {
+            let result = match op {
+                TxnOp::Create(fields) => self.create(CreateFields { ..*fields }),
+                TxnOp::Delete { path, version } => self.delete(path, *version),
+                TxnOp::SetData {
+                    path,
+                    data,
+                    version,
+                } => self.set_data(path, data, *version),
+                TxnOp::Check { path, version } => self.check(path, *version),
+            };
+            match result {
                 Ok(record) => subs.push(SubTxn {
                     op_code: op.op_code(),
                     record,
@@ -451,36 +458,6 @@ impl Prep<'_> {
             self.changes.commit();
         }
         Ok(TxnRecord::Multi(subs))
-    }
-
-    fn multi_op(&mut self, op: &MultiOp) -> Result<TxnRecord, ErrorCode> {
-        match op {
-            MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => {
-                self.create(CreateFields {
-                    op_code: op.op_code(),
-                    path: &r.path,
-                    data: &r.data,
-                    acl: &r.acl,
-                    flags: r.flags,
-                    ttl: -1,
-                })
-            }
-            MultiOp::CreateTtl(r) => self.create(CreateFields {
-                op_code: OpCode::CreateTtl,
-                path: &r.path,
-                data: &r.data,
-                acl: &r.acl,
-                flags: r.flags,
-                ttl: r.ttl,
-            }),
-            MultiOp::Delete(r) => self.delete(&r.path, r.version),
-            // ZooKeeper reads a deleteContainer's path from the raw request
-            // buffer, which holds NULs: always BadArguments from a client.
-            MultiOp::DeleteContainer(_) => Err(ErrorCode::BadArguments),
-            MultiOp::SetData(r) => self.set_data(&r.path, &r.data, r.version),
-            MultiOp::Check(r) => self.check(&r.path, r.version),
-            MultiOp::GetData(_) | MultiOp::GetChildren(_) => Err(ErrorCode::MarshallingError),
-        }
     }
 
     /// closeSession: every ephemeral of the session, as the tree and the
@@ -514,6 +491,104 @@ impl Prep<'_> {
             paths_to_delete: paths,
         })
     }
+}
+
+/// One op of a multi as ZooKeeper's `MultiOperationRecord` reads it.
+enum TxnOp<'r> {
+    Create(CreateFields<'r>),
+    Delete {
+        path: &'r str,
+        version: i32,
+    },
+    SetData {
+        path: &'r str,
+        data: &'r [u8],
+        version: i32,
+    },
+    Check {
+        path: &'r str,
+        version: i32,
+    },
+}
+
+impl TxnOp<'_> {
+    fn op_code(&self) -> OpCode {
+        match self {
+            TxnOp::Create(fields) => fields.op_code,
+            TxnOp::Delete { .. } => OpCode::Delete,
+            TxnOp::SetData { .. } => OpCode::SetData,
+            TxnOp::Check { .. } => OpCode::Check,
+        }
+    }
+}
+
+/// `MultiOperationRecord.deserialize` + `Op.create`: create, create2 and
+/// createContainer all become `Op.create(flags)`, whose type follows the
+/// flags (container mode: createContainer; otherwise create, so a create2
+/// in a multi answers with a path only); a createTTL with a non-TTL mode
+/// drops its ttl. A multi that mixes reads with writes, or holds a
+/// deleteContainer, does not decode in ZooKeeper (MarshallingError for
+/// the whole request); nor does a TTL mode on a plain create (ZooKeeper
+/// fails casting it to a createTTL request).
+fn normalize_multi(ops: &[MultiOp]) -> Result<Vec<TxnOp<'_>>, ErrorCode> {
+    let mut normalized = Vec::with_capacity(ops.len());
+    for op in ops {
+        let create_op_code = |flags: i32| match CreateMode::from_i32(flags) {
+            Some(CreateMode::Container) => OpCode::CreateContainer,
+            Some(CreateMode::PersistentWithTtl | CreateMode::PersistentSequentialWithTtl) => {
+                OpCode::CreateTtl
+            }
+            _ => OpCode::Create,
+        };
+        normalized.push(match op {
+            MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => {
+                let op_code = create_op_code(r.flags);
+                if op_code == OpCode::CreateTtl {
+                    return Err(ErrorCode::MarshallingError);
+                }
+                TxnOp::Create(CreateFields {
+                    op_code,
+                    path: &r.path,
+                    data: &r.data,
+                    acl: &r.acl,
+                    flags: r.flags,
+                    ttl: -1,
+                })
+            }
+            MultiOp::CreateTtl(r) => {
+                let op_code = create_op_code(r.flags);
+                TxnOp::Create(CreateFields {
+                    op_code,
+                    path: &r.path,
+                    data: &r.data,
+                    acl: &r.acl,
+                    flags: r.flags,
+                    ttl: if op_code == OpCode::CreateTtl {
+                        r.ttl
+                    } else {
+                        -1
+                    },
+                })
+            }
+            MultiOp::Delete(r) => TxnOp::Delete {
+                path: &r.path,
+                version: r.version,
+            },
+            MultiOp::SetData(r) => TxnOp::SetData {
+                path: &r.path,
+                data: &r.data,
+                version: r.version,
+            },
+            MultiOp::Check(r) => TxnOp::Check {
+                path: &r.path,
+                version: r.version,
+            },
+            MultiOp::DeleteContainer(_) | MultiOp::GetData(_) | MultiOp::GetChildren(_) => {
+                return Err(ErrorCode::MarshallingError)
+            }
+        });
+    }
+    Ok(normalized)
 }
 
 fn error_sub(code: ErrorCode) -> SubTxn {

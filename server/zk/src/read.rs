@@ -117,14 +117,16 @@ impl ZkServer {
                 if multi.ops.iter().any(|op| !op.is_read()) {
                     return Err(ErrorCode::MarshallingError);
                 }
+                // ZooKeeper rebuilds each op without its watch flag: a
+                // multiRead never sets watches.
                 let mut results = Vec::with_capacity(multi.ops.len());
                 for op in &multi.ops {
                     let result = match op {
                         MultiOp::GetData(r) => self
-                            .get_data(conn, &r.path, r.watch)
+                            .get_data(conn, &r.path, false)
                             .map(|(data, stat)| MultiResult::GetData { data, stat }),
                         MultiOp::GetChildren(r) => self
-                            .get_children(conn, &r.path, r.watch)
+                            .get_children(conn, &r.path, false)
                             .map(|(children, _)| MultiResult::GetChildren { children }),
                         _ => Err(ErrorCode::MarshallingError),
                     };

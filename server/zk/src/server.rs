@@ -59,6 +59,8 @@ pub struct ZkServer {
     pub(crate) counters: ServerCounters,
     /// Scratch for fired watches.
     pub(crate) fired: Vec<FiredWatch>,
+    /// Every txn applied, when recording (the log step's stand-in).
+    pub(crate) recorded_txns: Option<Vec<crate::txn::Txn>>,
 }
 
 impl ZkServer {
@@ -89,6 +91,7 @@ impl ZkServer {
             next_container_check_ms: now_ms.saturating_add(config.container_check_interval_ms),
             counters: ServerCounters::default(),
             fired: Vec::new(),
+            recorded_txns: None,
             config,
         }
     }
@@ -100,6 +103,20 @@ impl ZkServer {
     /// The zxid of the last txn applied (what replies carry).
     pub fn last_zxid(&self) -> i64 {
         self.last_processed_zxid
+    }
+
+    /// Keep a copy of every txn applied from now on (for tests, and for
+    /// replaying a server's history into another until the txn log exists).
+    pub fn record_txns(&mut self) {
+        self.recorded_txns.get_or_insert_with(Vec::new);
+    }
+
+    /// The txns recorded since the last call.
+    pub fn take_recorded_txns(&mut self) -> Vec<crate::txn::Txn> {
+        self.recorded_txns
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// A client connected from `peer`; its handshake comes next.
