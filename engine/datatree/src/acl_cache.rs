@@ -132,6 +132,15 @@ impl AclCache {
         }
     }
 
+    /// One node fewer uses `id`, but keep the list even at zero users:
+    /// while a snapshot loads, a list may lose the initial nodes' reference
+    /// before the snapshot's nodes add theirs. `purge_unused` cleans up.
+    pub(crate) fn remove_usage_keeping(&mut self, id: AclId) {
+        if let Some(entry) = self.by_id.get_mut(&id) {
+            entry.references = entry.references.saturating_sub(1);
+        }
+    }
+
     fn forget(&mut self, id: AclId) {
         let Some(entry) = self.by_id.remove(&id) else {
             return;
@@ -164,21 +173,18 @@ impl AclCache {
         self.by_id.iter().map(|(id, entry)| (*id, &entry.acls[..]))
     }
 
-    /// Put back a list read from a snapshot, with no users yet (nodes add
-    /// theirs as they are loaded); the counter continues above it.
+    /// Put back a list read from a snapshot; nodes add their references
+    /// as they are loaded (a number already held keeps its references, so
+    /// the initial nodes' lists can be overwritten by the snapshot's). The
+    /// counter continues above it.
     pub fn restore(&mut self, id: AclId, acls: Vec<Acl>) {
         if id == OPEN_ACL_UNSAFE_ID {
             return;
         }
+        let references = self.references(id);
         self.forget(id);
         let hash = self.hash_of(&acls);
-        self.by_id.insert(
-            id,
-            AclEntry {
-                acls,
-                references: 0,
-            },
-        );
+        self.by_id.insert(id, AclEntry { acls, references });
         self.insert_content_index(hash, id);
         self.last_id = self.last_id.max(id);
     }

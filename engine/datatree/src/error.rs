@@ -7,6 +7,7 @@ use std::fmt;
 
 use ringkeeper_jute::ErrorCode;
 
+use crate::acl_cache::AclId;
 use crate::ephemeral_type::InvalidEphemeralOwner;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub enum TreeError {
     InvalidEphemeralOwner(InvalidEphemeralOwner),
     /// The arena holds [`crate::NODES_MAX`] nodes already.
     TooManyNodes,
+    /// A restored node names an ACL number the cache does not hold.
+    UnknownAclId(AclId),
 }
 
 impl TreeError {
@@ -38,7 +41,7 @@ impl TreeError {
             TreeError::NotEmpty => ErrorCode::NotEmpty,
             TreeError::NoChildrenForEphemerals => ErrorCode::NoChildrenForEphemerals,
             TreeError::BadPath | TreeError::InvalidEphemeralOwner(_) => ErrorCode::BadArguments,
-            TreeError::TooManyNodes => ErrorCode::SystemError,
+            TreeError::TooManyNodes | TreeError::UnknownAclId(_) => ErrorCode::SystemError,
         }
     }
 }
@@ -59,6 +62,7 @@ impl fmt::Display for TreeError {
                 "the tree holds {} nodes, its limit (NODES_MAX)",
                 crate::NODES_MAX
             ),
+            TreeError::UnknownAclId(id) => write!(f, "ACL number {id} is not in the ACL cache"),
         }
     }
 }

@@ -31,6 +31,7 @@ mod node;
 mod owner_index;
 pub mod path;
 mod tree;
+mod tree_restore;
 mod tree_walk;
 
 pub use acl_cache::{AclCache, AclId, OPEN_ACL_UNSAFE_ID};

@@ -166,7 +166,7 @@ impl DataTree {
     }
 
     #[inline]
-    fn child_index(&self, parent: u32, name: &str) -> Option<u32> {
+    pub(crate) fn child_index(&self, parent: u32, name: &str) -> Option<u32> {
         let hash = self.name_hash(name.as_bytes());
         self.arena.at(parent).children.find(hash, |child| {
             self.arena.at(child).name_bytes() == name.as_bytes()
@@ -498,20 +498,20 @@ impl DataTree {
 
     // ----- internals -----
 
-    fn contribution_at(&self, index: u32) -> u64 {
+    pub(crate) fn contribution_at(&self, index: u32) -> u64 {
         let node = self.arena.at(index);
         contribution(node.content_hash, &node.stat)
     }
 
     /// Change a node's persisted Stat and keep the digest in step.
-    fn change_stat(&mut self, index: u32, change: impl FnOnce(&mut NodeStat)) {
+    pub(crate) fn change_stat(&mut self, index: u32, change: impl FnOnce(&mut NodeStat)) {
         let before = self.contribution_at(index);
         change(&mut self.arena.at_mut(index).stat);
         let after = self.contribution_at(index);
         self.digest = self.digest.wrapping_sub(before).wrapping_add(after);
     }
 
-    fn link_child(&mut self, parent: u32, child: u32) {
+    pub(crate) fn link_child(&mut self, parent: u32, child: u32) {
         let hash = self.name_hash(self.arena.at(child).name_bytes());
         // The table is taken out of the parent so that growing it can read
         // the other children's names from the arena.
