@@ -45,3 +45,33 @@ fn a_node_only_one_server_has_is_reported_with_seed_step_and_both_answers() {
     assert!(text.contains("setup"), "{text}");
     assert!(text.contains("OK vs NODEEXISTS"), "{text}");
 }
+
+#[test]
+fn events_that_arrive_after_the_barrier_are_collected_within_the_grace() {
+    use ringkeeper_testkit::difftest::side::Side;
+    use std::time::Duration;
+    let server = TestServer::start(ServerKind::ApacheZk, &DiffConfig::server_options()).unwrap();
+    let mut side = Side::open(&server, 2).unwrap();
+    side.sessions[1]
+        .as_mut()
+        .unwrap()
+        .exists("/late", true)
+        .unwrap();
+    let mut events = side.barrier().unwrap();
+    assert_eq!(events, [vec![], vec![]]);
+    // A change the barrier did not wait for: its event arrives on its own.
+    let mut writer = Client::connect_new(server.addr()).unwrap();
+    writer
+        .create(
+            "/late",
+            b"",
+            &open_acl(),
+            ringkeeper_jute::CreateMode::Persistent,
+        )
+        .unwrap();
+    side.collect_late_events(&mut events, Duration::from_secs(2))
+        .unwrap();
+    assert!(events[0].is_empty());
+    assert_eq!(events[1].len(), 1);
+    assert_eq!(events[1][0].path, "/late");
+}

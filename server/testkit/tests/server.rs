@@ -105,10 +105,13 @@ fn server_kinds_parse_from_a_list_and_unknown_names_are_errors() {
 
 #[test]
 fn a_missing_ringkeeper_binary_is_a_clear_error_not_a_skip() {
-    if ringkeeper_testkit::ringkeeper_binary().is_file() {
-        // Built already: the launcher test of the binary lives with the server.
-        return;
-    }
+    // Only this test of this binary asks for ringkeeper, so pointing
+    // RINGKEEPER_BIN elsewhere cannot disturb another test.
+    std::env::set_var("RINGKEEPER_BIN", "/nonexistent/ringkeeper");
+    assert_eq!(
+        ringkeeper_testkit::ringkeeper_binary(),
+        Path::new("/nonexistent/ringkeeper")
+    );
     let error = TestServer::start(ServerKind::Ringkeeper, &ServerOptions::default()).unwrap_err();
     assert!(
         error.to_string().contains("ringkeeper binary is missing"),

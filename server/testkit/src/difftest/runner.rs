@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ringkeeper_jute::{CreateMode, ErrorCode, MultiOp, OpCode};
 
@@ -27,6 +27,9 @@ use crate::server::TestServer;
 
 /// Ops shown before the failing one in a report.
 const HISTORY_SHOWN_MAX: usize = 12;
+/// How long events that arrived after the ping barrier are awaited when
+/// the two servers' event counts differ.
+const EVENT_GRACE: Duration = Duration::from_millis(250);
 /// Lines of each server's log in a harness-failure report.
 const LOG_TAIL_LINES: usize = 30;
 
@@ -251,6 +254,18 @@ impl SeedRun<'_, '_> {
                 return Err(self.failure(step, op, detail, true));
             }
         };
+        let counts = |events: &[Vec<WatchEvent>]| events.iter().map(Vec::len).collect::<Vec<_>>();
+        if counts(&events_a) != counts(&events_b) {
+            // Apache ZooKeeper queues a step's events ahead of the ping
+            // reply; a server that delivers them a moment later is not
+            // wrong for that. Give late events a short grace before judging.
+            let late_a = self.a.collect_late_events(&mut events_a, EVENT_GRACE);
+            let late_b = self.b.collect_late_events(&mut events_b, EVENT_GRACE);
+            if let Some(error) = late_a.err().or(late_b.err()) {
+                let detail = format!("reading late events failed: {error}");
+                return Err(self.failure(step, op, detail, true));
+            }
+        }
         let slot = op.session();
         let mut closed_a = outcome_a.closed_session_events.clone();
         let mut closed_b = outcome_b.closed_session_events.clone();

@@ -1,6 +1,8 @@
 //! One server's half of a differential run: its session slots, and how an
 //! [`Op`] is executed on them.
 
+use std::time::Duration;
+
 use ringkeeper_jute::OpCode;
 
 use super::answer::Answer;
@@ -12,6 +14,9 @@ use crate::server::TestServer;
 /// a run (every step pings every session), short enough for ZooKeeper's
 /// default tickTime (at most 20 ticks = 40 s).
 pub const SESSION_TIMEOUT_MS: i32 = 30_000;
+
+/// Late events read per session slot in one grace period.
+pub const LATE_EVENTS_MAX: usize = 1_000;
 
 /// What one server did for one op.
 #[derive(Debug)]
@@ -126,6 +131,27 @@ impl<'s> Side<'s> {
             }
         }
         Ok(events)
+    }
+}
+
+impl Side<'_> {
+    /// Adds to each slot's events those that arrive within `grace` (at
+    /// most [`LATE_EVENTS_MAX`] per slot).
+    pub fn collect_late_events(
+        &mut self,
+        events: &mut [Vec<WatchEvent>],
+        grace: Duration,
+    ) -> Result<(), ClientError> {
+        for (client, slot_events) in self.sessions.iter_mut().zip(events.iter_mut()) {
+            let Some(client) = client else { continue };
+            for _ in 0..LATE_EVENTS_MAX {
+                match client.next_event(grace)? {
+                    Some(event) => slot_events.push(event),
+                    None => break,
+                }
+            }
+        }
+        Ok(())
     }
 }
 
