@@ -312,6 +312,11 @@ impl DataTree {
     /// `time_ms`, versions 0). The parent's persisted cversion becomes
     /// `parent_cversion` (-1: one more than now) and its pzxid `zxid`, but
     /// only if that raises the cversion, as ZooKeeper does for txn replay.
+    ///
+    /// One difference: when the node exists, ZooKeeper (for fuzzy-snapshot
+    /// replay) overwrites its ACL before throwing NodeExists; this tree
+    /// refuses without changing anything (`set_cversion_pzxid` is the
+    /// replay fix-up ZooKeeper applies next).
     #[allow(clippy::too_many_arguments)] // the fields of a CreateTxn
     pub fn create_node(
         &mut self,
@@ -384,6 +389,10 @@ impl DataTree {
     /// parent's pzxid becomes `zxid` if that raises it. The parent's
     /// persisted cversion does not change: the client-visible cversion
     /// still grows by one, because the child count dropped.
+    ///
+    /// One difference: ZooKeeper raises the parent's pzxid even when the
+    /// child is already gone (fuzzy-snapshot replay); this tree refuses
+    /// with NoNode and changes nothing.
     pub fn delete_node(&mut self, path: &str, zxid: i64) -> Result<(), TreeError> {
         let (parent_path, name) = parent_and_name(path).ok_or(TreeError::BadPath)?;
         let parent = self.lookup_index(parent_path).ok_or(TreeError::NoNode)?;
