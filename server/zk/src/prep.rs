@@ -433,7 +433,7 @@ impl Prep<'_> {
                 continue;
             }
             let result = match op {
-                TxnOp::Create(fields) => self.create(CreateFields { ..*fields }),
+                TxnOp::Create(fields) => self.create(*fields),
                 TxnOp::Delete { path, version } => self.delete(path, *version),
                 TxnOp::SetData {
                     path,

@@ -83,7 +83,8 @@ fn a_failed_multi_applies_nothing_and_reports_ok_failure_then_runtime_inconsiste
 }
 
 /// ZooKeeper 3.8: [create2 /mm, check /mm v0, setData /mm v0, create
-/// /mm/c sequential, delete /mm/c0000000000] all succeed; later ops see
+/// /mm/c sequential, delete /mm/c0000000000, createContainer /box, createTTL
+/// /plain mode 0] all succeed; later ops see
 /// earlier ones; the create2 answers with a path only (a multi reads
 /// every create as Op.create), setData with the Stat.
 #[test]

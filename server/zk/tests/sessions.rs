@@ -337,3 +337,18 @@ fn reconfig_check_and_get_config_in_standalone() {
     );
     assert_eq!(root.err(), 0, "\"\" names the root in ZooKeeper's node map");
 }
+
+/// sessions_max bounds the sessions: a handshake past it is closed without
+/// a reply, so the client tries another server (or later).
+#[test]
+fn handshakes_past_sessions_max_are_dropped() {
+    let mut h = Harness::new(ringkeeper_zk::ZkConfig {
+        sessions_max: 1,
+        ..config()
+    });
+    h.connect();
+    let (conn, outcome) = h.handshake(LOCALHOST, &ConnectRequest::default());
+    assert_eq!(outcome, ConnectOutcome::Dropped);
+    assert!(h.closed(conn));
+    assert_eq!(h.out.frames().count(), 0);
+}

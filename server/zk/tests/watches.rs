@@ -366,3 +366,25 @@ fn watch_removal_and_closed_connections() {
     );
     assert_eq!(h.out.frames().count(), 1, "only the writer's reply");
 }
+
+/// watches_max bounds the server's watches: past it a watching read is
+/// refused with ThrottledOp (not executed, the client may retry).
+#[test]
+fn watches_past_watches_max_are_refused_with_throttled_op() {
+    let mut h = Harness::new(ringkeeper_zk::ZkConfig {
+        watches_max: 2,
+        ..config()
+    });
+    let c = h.connect();
+    assert_eq!(watch_exists(&mut h, &c, "/1"), ErrorCode::NoNode.as_i32());
+    assert_eq!(watch_exists(&mut h, &c, "/2"), ErrorCode::NoNode.as_i32());
+    assert_eq!(
+        watch_exists(&mut h, &c, "/3"),
+        ErrorCode::ThrottledOp.as_i32()
+    );
+    assert_eq!(
+        watch_data(&mut h, &c, "/zookeeper"),
+        ErrorCode::ThrottledOp.as_i32()
+    );
+    assert_eq!(h.server.watch_count(), 2);
+}
