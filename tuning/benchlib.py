@@ -34,14 +34,22 @@ DEFAULT_LOADGEN = os.path.join(REPO, "target", "release", "loadgen")
 DEFAULT_RINGKEEPER = os.path.join(REPO, "target", "release", "ringkeeper")
 DEFAULT_ZKREF = os.path.join(HERE, "zk-c-reference", "zkref")
 
-# ringkeeper's command line is not settled yet: these templates are the
-# assumption, overridable with --ringkeeper-args / --ringkeeper-ensemble-args.
-# Placeholders: {port} {host} {data_dir} {force_sync} (yes/no) {fsync} (true/false)
+# ringkeeper runs as `ringkeeper zoo.cfg`: the harness writes a zoo.cfg per
+# member ({config}) the way zkharness does for Apache ZooKeeper. The templates
+# stay overridable with --ringkeeper-args / --ringkeeper-ensemble-args.
+# Placeholders: {config} {port} {host} {data_dir} {force_sync} (yes/no) {fsync} (true/false)
 #               ensemble only: {id} {peers} (id=host:peerPort,... for all members)
 #               {peer_port} {client_ports} (host:port,...)
-RINGKEEPER_ARGS = "--listen {host}:{port} --data-dir {data_dir} --fsync {fsync}"
-RINGKEEPER_ENSEMBLE_ARGS = ("--listen {host}:{port} --data-dir {data_dir} --fsync {fsync} "
-                            "--id {id} --peers {peers}")
+RINGKEEPER_ARGS = "{config}"
+RINGKEEPER_ENSEMBLE_ARGS = "{config}"
+# Ensemble mode is not implemented in ringkeeper yet (standalone only).
+RINGKEEPER_ENSEMBLE_READY = False
+
+
+def ringkeeper_zoo_cfg(port: int, data_dir: str, force_sync: bool) -> str:
+    return (f"tickTime=2000\ndataDir={data_dir}\nclientPort={port}\n"
+            f"clientPortAddress={zkharness.HOST}\nmaxClientCnxns=0\n"
+            f"forceSync={'yes' if force_sync else 'no'}\n4lw.commands.whitelist=*\n")
 
 
 def utc_stamp() -> str:
@@ -219,6 +227,8 @@ class RingkeeperKind(ServerKind):
 
     def start(self, topology, force_sync, work_dir):
         self.check()
+        if topology != "standalone" and not RINGKEEPER_ENSEMBLE_READY:
+            raise ServerUnavailable("ringkeeper ensemble mode is not implemented yet; skipping")
         base = tempfile.mkdtemp(prefix="ringkeeper-", dir=work_dir)
         n = 1 if topology == "standalone" else 3
         ports = [self.port_base + i for i in range(n)]
@@ -236,7 +246,10 @@ class RingkeeperKind(ServerKind):
                 d = os.path.join(base, f"rk{i + 1}")
                 data = os.path.join(d, "data")
                 os.makedirs(data)
-                fmt = dict(port=ports[i], host=zkharness.HOST, data_dir=data,
+                config = os.path.join(d, "zoo.cfg")
+                with open(config, "w") as f:
+                    f.write(ringkeeper_zoo_cfg(ports[i], data, force_sync))
+                fmt = dict(config=config, port=ports[i], host=zkharness.HOST, data_dir=data,
                            force_sync="yes" if force_sync else "no", fsync="true" if force_sync else "false",
                            id=i + 1, peers=peers, peer_port=peer_ports[i],
                            client_ports=",".join(f"{zkharness.HOST}:{p}" for p in ports))

@@ -82,6 +82,9 @@ pub const THREADS_MAX: u32 = 64;
 pub struct LoadConfig {
     pub servers: Vec<SocketAddr>,
     pub servers_text: String,
+    /// No `--servers` was given: loadgen starts ringkeeper's embedded
+    /// default server in-process and loads it.
+    pub embedded: bool,
     pub clients: u32,
     pub mix: Mix,
     pub outstanding: u32,
@@ -104,13 +107,19 @@ pub struct LoadConfig {
 /// Why the command line cannot run.
 #[derive(Debug, PartialEq)]
 pub enum ConfigError {
-    NoServers,
     Invalid(String),
 }
 
+/// Where loadgen's embedded ringkeeper listens when no `--servers` is given.
+pub const EMBEDDED_SERVER: &str = "127.0.0.1:2181";
+
 impl LoadConfig {
     pub fn from_cli(cli: Cli) -> Result<LoadConfig, ConfigError> {
-        let servers_text = cli.servers.clone().ok_or(ConfigError::NoServers)?;
+        let embedded = cli.servers.is_none();
+        let servers_text = cli
+            .servers
+            .clone()
+            .unwrap_or_else(|| EMBEDDED_SERVER.to_string());
         let servers = parse_servers(&servers_text).map_err(ConfigError::Invalid)?;
         let invalid = |text: String| Err(ConfigError::Invalid(text));
         if cli.clients == 0 || cli.clients > CLIENTS_MAX {
@@ -176,6 +185,7 @@ impl LoadConfig {
         Ok(LoadConfig {
             servers,
             servers_text,
+            embedded,
             clients: cli.clients,
             mix,
             outstanding: cli.outstanding,
@@ -225,11 +235,12 @@ mod tests {
     }
 
     #[test]
-    fn no_servers_is_its_own_error() {
-        assert_eq!(
-            LoadConfig::from_cli(cli(&[])).unwrap_err(),
-            ConfigError::NoServers
-        );
+    fn no_servers_means_the_embedded_server() {
+        let config = LoadConfig::from_cli(cli(&[])).unwrap();
+        assert!(config.embedded);
+        assert_eq!(config.servers, vec![EMBEDDED_SERVER.parse().unwrap()]);
+        let given = LoadConfig::from_cli(cli(&["--servers", "127.0.0.1:1"])).unwrap();
+        assert!(!given.embedded);
     }
 
     #[test]

@@ -31,25 +31,52 @@ const FDS_SPARE: u64 = 64;
 fn main() -> ExitCode {
     let config = match LoadConfig::from_cli(Cli::parse()) {
         Ok(config) => config,
-        Err(ConfigError::NoServers) => {
-            eprintln!(
-                "loadgen: no server given: pass --servers host:port[,host:port...] \
-                 (an embedded ringkeeper server will start here once ringkeeper's server exists)"
-            );
-            return ExitCode::from(2);
-        }
         Err(ConfigError::Invalid(message)) => {
             eprintln!("loadgen: {message}");
             return ExitCode::from(2);
         }
     };
-    match run(config) {
+    let embedded = if config.embedded {
+        match start_embedded_server() {
+            Ok(server) => Some(server),
+            Err(message) => {
+                eprintln!("loadgen: {message}");
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        None
+    };
+    let code = match run(config) {
         Ok(code) => code,
         Err(message) => {
             eprintln!("loadgen: {message}");
             ExitCode::from(1)
         }
+    };
+    if let Some(server) = embedded {
+        server.shutdown();
     }
+    code
+}
+
+/// No `--servers`: start ringkeeper's embedded default server in this
+/// process (127.0.0.1:2181, data under ./ringkeeper-data).
+fn start_embedded_server() -> Result<ringkeeper_server::run::RunningServer, String> {
+    let config = ringkeeper_server::run::embedded_default_config();
+    let server = ringkeeper_server::run::start(config, &Default::default()).map_err(|e| {
+        format!(
+            "no --servers given, and the embedded ringkeeper server cannot start: {e} \
+             (is another server running there? pass --servers host:port to load it instead)"
+        )
+    })?;
+    eprintln!(
+        "loadgen: no --servers given: loading an embedded ringkeeper on {} ({:?} backend, dataDir {})",
+        server.local_addr(),
+        server.backend(),
+        server.config().data_dir.display()
+    );
+    Ok(server)
 }
 
 fn run(config: LoadConfig) -> Result<ExitCode, String> {

@@ -79,18 +79,21 @@ impl BlockingSession {
                     return Err(format!("server {} sent a bad frame: {error}", self.server))
                 }
             }
-            let read = self
-                .stream
-                .read(&mut chunk)
-                .map_err(|error| match error.kind() {
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
-                        format!(
-                            "server {} did not answer within {IO_TIMEOUT:?}",
-                            self.server
-                        )
-                    }
-                    _ => format!("reading from {}: {error}", self.server),
-                })?;
+            let read = match self.stream.read(&mut chunk) {
+                // A signal (or io_uring task work of an in-process server)
+                // interrupted the read: nothing was read, try again.
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => other,
+            };
+            let read = read.map_err(|error| match error.kind() {
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                    format!(
+                        "server {} did not answer within {IO_TIMEOUT:?}",
+                        self.server
+                    )
+                }
+                _ => format!("reading from {}: {error}", self.server),
+            })?;
             if read == 0 {
                 return Err(format!("server {} closed the connection", self.server));
             }

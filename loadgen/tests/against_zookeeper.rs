@@ -247,9 +247,29 @@ fn refused_handshake_is_a_clear_error_not_a_hang() {
 }
 
 #[test]
-fn no_servers_says_so() {
-    let output = loadgen(&["--clients", "10"]);
-    assert_eq!(output.status.code(), Some(2));
+fn no_servers_loads_the_embedded_ringkeeper() {
+    let dir = std::env::temp_dir().join(format!("loadgen-embedded-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_loadgen"))
+        .args([
+            "--clients",
+            "20",
+            "--duration",
+            "1",
+            "--warmup",
+            "0",
+            "--json",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("no server given"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("embedded ringkeeper"), "{stderr}");
+    assert!(dir.join("ringkeeper-data").is_dir(), "data dir created");
+    let report: serde_json::Value =
+        serde_json::from_slice(output.stdout.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(report["sessions_connected"], 20, "{report}");
+    assert!(report["ops"].as_u64().unwrap_or(0) > 0, "{report}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

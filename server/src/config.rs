@@ -179,20 +179,67 @@ pub fn parse_zoo_cfg(text: &str) -> Result<(ServerConfig, Vec<ConfigWarning>), C
 /// (a leading byte order mark is dropped) and anything else as ISO-8859-1,
 /// so every file ZooKeeper can read can be read.
 pub fn load_zoo_cfg(path: &Path) -> Result<(ServerConfig, Vec<ConfigWarning>), ConfigError> {
+    let text = read_zoo_cfg_text(path)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    parse_named(text, &path.display().to_string())
+}
+
+/// The file's text: UTF-8 when valid, else ISO-8859-1 as Java reads it.
+fn read_zoo_cfg_text(path: &Path) -> Result<String, ConfigError> {
     let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let text = match String::from_utf8(bytes) {
+    Ok(match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(not_utf8) => not_utf8
             .into_bytes()
             .iter()
             .map(|&b| char::from(b))
             .collect(),
-    };
+    })
+}
+
+/// Reads the `zoo.cfg` at `path`, then the Java system properties that
+/// ZooKeeper's start scripts pass in `SERVER_JVMFLAGS` (`-Dkey=value`):
+/// `zookeeper.K` is read as zoo.cfg key `K` and `jute.maxbuffer` as itself,
+/// later than the file, so they win as they do in ZooKeeper. Lines past the
+/// file's end in messages are those properties, in order.
+pub fn load_zoo_cfg_with_jvm_flags(
+    path: &Path,
+    server_jvmflags: &str,
+) -> Result<(ServerConfig, Vec<ConfigWarning>), ConfigError> {
+    let properties = jvm_flag_properties(server_jvmflags);
+    if properties.is_empty() {
+        return load_zoo_cfg(path);
+    }
+    let mut text = read_zoo_cfg_text(path)?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    for (key, value) in properties {
+        text.push_str(&format!("{key}={value}\n"));
+    }
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    parse_named(text, &path.display().to_string())
+    parse_named(text, &format!("{} + SERVER_JVMFLAGS", path.display()))
+}
+
+/// The `-Dkey=value` flags of a JVM command line that are ZooKeeper
+/// settings, as zoo.cfg keys.
+pub fn jvm_flag_properties(flags: &str) -> Vec<(String, String)> {
+    flags
+        .split_whitespace()
+        .filter_map(|flag| flag.strip_prefix("-D"))
+        .filter_map(|kv| kv.split_once('='))
+        .filter_map(|(key, value)| {
+            let key = match key.strip_prefix("zookeeper.") {
+                Some(k) => k,
+                None if key == "jute.maxbuffer" => key,
+                None => return None,
+            };
+            Some((key.to_string(), value.to_string()))
+        })
+        .collect()
 }
 
 /// One effective `key=value`, borrowed from [`ServerConfig::raw`].

@@ -1,13 +1,19 @@
 //! The `ringkeeper` server: the process that speaks ZooKeeper 3.8/3.9's
-//! client protocol. So far this crate owns one thing, the reading of
-//! ZooKeeper's `zoo.cfg` into a checked [`ServerConfig`] (see [`config`]).
+//! client protocol. This crate is the I/O shell around the pure cores: it
+//! reads `zoo.cfg` ([`config`]), cuts connection bytes into handshakes and
+//! requests ([`protocol`]), runs the engine's per-core service that feeds
+//! the ZooKeeper state machine (`ringkeeper-zk`) under one lock and
+//! delivers its replies and watch events ([`service`]), answers the
+//! four-letter words ([`fourlw`]) and starts and stops it all ([`run`]).
 //!
-//! The configuration reader is a pure core: it turns text into settings,
-//! warnings and errors. It must not open sockets, resolve host names,
-//! create or inspect data directories, read the `myid` file or log: the
-//! server's startup does those things with what this crate returns.
+//! It must not decide ZooKeeper semantics (that is `ringkeeper-zk`'s job)
+//! nor touch sockets directly (that is `ringkeeper-engine`'s).
 
 pub mod config;
+pub mod fourlw;
+pub mod protocol;
+pub mod run;
+pub mod service;
 
 pub use config::{
     load_zoo_cfg, parse_zoo_cfg, ConfigError, ConfigWarning, ConfigWarningKind,

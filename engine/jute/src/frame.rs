@@ -124,6 +124,12 @@ impl FrameBuffer {
         }
     }
 
+    /// The first four unconsumed bytes, if they have arrived: the length
+    /// prefix of the next frame, or a four-letter word at a connection's start.
+    pub fn peek_prefix(&self) -> Option<[u8; FRAME_PREFIX_BYTES]> {
+        self.bytes[self.consumed..].first_chunk().copied()
+    }
+
     /// Bytes held that do not yet form a complete frame.
     pub fn pending_bytes(&self) -> usize {
         self.bytes.len() - self.consumed

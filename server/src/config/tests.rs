@@ -508,3 +508,27 @@ fn load_zoo_cfg_reads_latin1_and_drops_a_byte_order_mark() {
     assert!(warnings.is_empty(), "{warnings:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn server_jvmflags_properties_become_zoo_cfg_keys() {
+    let props = super::jvm_flag_properties(
+        "-Xmx1g -Djute.maxbuffer=4096 -Dzookeeper.extendedTypesEnabled=true -Dfoo=bar -Dzookeeper.x",
+    );
+    assert_eq!(
+        props,
+        vec![
+            ("jute.maxbuffer".to_string(), "4096".to_string()),
+            ("extendedTypesEnabled".to_string(), "true".to_string()),
+        ]
+    );
+    let dir = std::env::temp_dir().join(format!("rk-jvmflags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("zoo.cfg");
+    std::fs::write(&path, "dataDir=/tmp/x\nclientPort=2181\njute.maxbuffer=100").unwrap();
+    let (config, _) = super::load_zoo_cfg_with_jvm_flags(&path, "-Djute.maxbuffer=4096").unwrap();
+    assert_eq!(
+        config.jute_max_buffer_bytes, 4096,
+        "the flag wins over the file"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

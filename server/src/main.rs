@@ -1,0 +1,112 @@
+//! `ringkeeper [--cores N] [--io-backend auto|io_uring|epoll] [zoo.cfg]`
+//!
+//! Reads an Apache ZooKeeper `zoo.cfg` and serves ZooKeeper clients in the
+//! foreground until SIGTERM or SIGINT. With no file it starts the embedded
+//! default: 127.0.0.1:2181, data under `./ringkeeper-data`. Settings in
+//! `SERVER_JVMFLAGS` (`-Dzookeeper.K=V`, `-Djute.maxbuffer=N`), as
+//! ZooKeeper's start scripts pass them, override the file's.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use ringkeeper_engine::BackendChoice;
+use ringkeeper_server::config::load_zoo_cfg_with_jvm_flags;
+use ringkeeper_server::run::{embedded_default_config, start, RunOptions};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ringkeeper",
+    version,
+    about = "A ZooKeeper-compatible coordination server"
+)]
+struct Args {
+    /// Apache ZooKeeper configuration file; none = the embedded default.
+    config: Option<PathBuf>,
+    /// Engine threads, each with its own io_uring; 0 = one per CPU.
+    #[arg(long, default_value_t = 0)]
+    cores: usize,
+    /// I/O backend: auto (io_uring, else epoll), io_uring or epoll.
+    #[arg(long, default_value = "auto", value_parser = parse_backend)]
+    io_backend: BackendChoice,
+}
+
+fn parse_backend(s: &str) -> Result<BackendChoice, String> {
+    match s {
+        "auto" => Ok(BackendChoice::Auto),
+        "io_uring" | "io-uring" => Ok(BackendChoice::IoUring),
+        "epoll" => Ok(BackendChoice::Epoll),
+        other => Err(format!(
+            "unknown I/O backend {other:?}: use auto, io_uring or epoll"
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = match &args.config {
+        None => embedded_default_config(),
+        Some(path) => match load_zoo_cfg_with_jvm_flags(
+            path,
+            &std::env::var("SERVER_JVMFLAGS").unwrap_or_default(),
+        ) {
+            Ok((config, warnings)) => {
+                for w in warnings {
+                    eprintln!("ringkeeper: warning: {w}");
+                }
+                config
+            }
+            Err(e) => {
+                eprintln!("ringkeeper: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    if config.is_distributed() {
+        eprintln!(
+            "ringkeeper: this configuration describes an ensemble ({} servers); \
+             only standalone mode is implemented so far",
+            config.servers.len()
+        );
+        return ExitCode::from(2);
+    }
+    // Block the stop signals before any thread starts, so every engine
+    // thread inherits the mask and only sigwait below receives them.
+    let signals = stop_signals();
+    // SAFETY: `signals` is a valid, initialised sigset_t.
+    unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &signals, std::ptr::null_mut()) };
+    let options = RunOptions {
+        cores: args.cores,
+        backend: args.io_backend,
+    };
+    let server = match start(config, &options) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("ringkeeper: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    eprintln!(
+        "ringkeeper: serving ZooKeeper clients on {} ({:?} backend, dataDir {})",
+        server.local_addr(),
+        server.backend(),
+        server.config().data_dir.display()
+    );
+    let mut received: libc::c_int = 0;
+    // SAFETY: both pointers are valid for the call.
+    unsafe { libc::sigwait(&signals, &mut received) };
+    eprintln!("ringkeeper: signal {received} received, shutting down");
+    server.shutdown();
+    ExitCode::SUCCESS
+}
+
+fn stop_signals() -> libc::sigset_t {
+    // SAFETY: sigemptyset initialises the set before sigaddset reads it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        set
+    }
+}

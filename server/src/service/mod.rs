@@ -1,0 +1,156 @@
+//! The network shell: the engine's per-core [`Service`] that turns client
+//! bytes into calls on the ZooKeeper state machine and its output back
+//! into bytes.
+//!
+//! ```text
+//!  core k (one thread, one ring)                 shared
+//!  ───────────────────────────────               ─────────────────────────────
+//!  on_recv: bytes -> ConnectionDecoder           Mutex<Locked>
+//!  on_turn_end:                                    ZkServer (tree, sessions, watches)
+//!    lock ───────────────────────────────────────► remote[k]: frames other cores
+//!      1. take remote[k] (events for our conns)      produced for k's connections
+//!      2. every ready conn: handshake/request
+//!         -> ZkServer -> Outbox
+//!      3. frames for other cores -> remote[j]
+//!    unlock
+//!    send 1 then 2 in order; wake cores j
+//! ```
+//!
+//! Ordering, by construction: a watch event is appended to its
+//! connection's queue (here or in `remote[j]`) while the lock is held by
+//! the write that fired it; a core reads the tree only under the same
+//! lock, after it took `remote[k]`, so an event always precedes any reply
+//! that shows its change. Requests of one connection are handled in
+//! arrival order within a turn and across turns (per-session FIFO); writes
+//! are applied one at a time under the lock (one zxid order).
+
+mod conn;
+mod core;
+mod facts;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use ringkeeper_engine::{CoreContext, ServiceFactory};
+use ringkeeper_zk::{ConnKey, ZkServer};
+
+use crate::config::ServerConfig;
+pub use conn::Conn;
+pub use core::CoreService;
+
+/// A frame (or a close) that one core produced for a connection another
+/// core owns.
+#[derive(Debug)]
+pub enum RemoteItem {
+    Frame(ConnKey, Vec<u8>),
+    Close(ConnKey),
+}
+
+/// What every core shares, behind one lock: the state machine and the
+/// queues of output bound for each core's connections.
+pub struct Locked {
+    pub zk: ZkServer,
+    pub remote: Vec<Vec<RemoteItem>>,
+}
+
+/// Server-wide counters for the four-letter words.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub packets_received: AtomicU64,
+    pub packets_sent: AtomicU64,
+    pub bytes_received: AtomicU64,
+    pub connection_rejected: AtomicU64,
+    pub large_requests_rejected: AtomicU64,
+    pub unsuccessful_handshake: AtomicU64,
+}
+
+impl Counters {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn reset(&self) {
+        for c in [
+            &self.packets_received,
+            &self.packets_sent,
+            &self.bytes_received,
+            &self.connection_rejected,
+            &self.large_requests_rejected,
+            &self.unsuccessful_handshake,
+        ] {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Shared by every core for the life of the server.
+pub struct Shared {
+    pub locked: Mutex<Locked>,
+    /// Each core's connections, locked by their core every turn and by a
+    /// four-letter word that lists connections (`cons`, `stat`, `dump`).
+    pub tables: Vec<Mutex<HashMap<ConnKey, Conn>>>,
+    /// Open connections per client address, for maxClientCnxns.
+    pub per_ip: Mutex<HashMap<IpAddr, u32>>,
+    pub config: ServerConfig,
+    pub counters: Counters,
+    pub started: Instant,
+    pub started_unix_ms: u64,
+}
+
+impl Shared {
+    pub fn new(config: ServerConfig, cores: usize) -> Arc<Shared> {
+        let started_unix_ms = unix_ms_now();
+        let zk = ZkServer::new(crate::run::zk_config(&config), started_unix_ms);
+        Arc::new(Shared {
+            locked: Mutex::new(Locked {
+                zk,
+                remote: (0..cores).map(|_| Vec::new()).collect(),
+            }),
+            tables: (0..cores).map(|_| Mutex::new(HashMap::new())).collect(),
+            per_ip: Mutex::new(HashMap::new()),
+            config,
+            counters: Counters::default(),
+            started: Instant::now(),
+            started_unix_ms,
+        })
+    }
+
+    /// The state machine lock. A panic while holding it aborts the process
+    /// (release profile), so a poisoned lock is never observed there; in
+    /// tests the state is still used as-is.
+    pub fn lock(&self) -> MutexGuard<'_, Locked> {
+        self.locked.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn table(&self, core: usize) -> MutexGuard<'_, HashMap<ConnKey, Conn>> {
+        self.tables[core].lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wall-clock milliseconds, derived from the monotonic clock the
+    /// engine hands out so time never runs backwards.
+    pub fn unix_ms_at(&self, now: Instant) -> u64 {
+        self.started_unix_ms + now.saturating_duration_since(self.started).as_millis() as u64
+    }
+}
+
+pub fn unix_ms_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Builds one [`CoreService`] per engine core.
+pub struct ZkServiceFactory {
+    pub shared: Arc<Shared>,
+}
+
+impl ServiceFactory for ZkServiceFactory {
+    type Service = CoreService;
+
+    fn build(&self, core: &CoreContext<core::Mail>) -> CoreService {
+        CoreService::new(self.shared.clone(), core.core_index)
+    }
+}
