@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use ringkeeper_engine::{CloseReason, ConnId, Io, Service};
+use ringkeeper_engine::{CloseReason, ConnId, Io, SendError, Service};
 use ringkeeper_zk::{ConnKey, ConnectOutcome, Outbox};
 
 use super::conn::{op_abbreviation, Conn};
@@ -33,7 +33,10 @@ pub struct CoreService {
     paused: Vec<ConnKey>,
     remote_pending: bool,
     outbox: Outbox,
-    local: Vec<RemoteItem>,
+    /// Connections to close once this turn's output is queued.
+    closes: Vec<ConnKey>,
+    /// Connections whose queued reply bytes passed the pause threshold.
+    to_pause: Vec<ConnKey>,
     wake: Vec<bool>,
 }
 
@@ -47,7 +50,8 @@ impl CoreService {
             paused: Vec::new(),
             remote_pending: false,
             outbox: Outbox::new(),
-            local: Vec::new(),
+            closes: Vec::new(),
+            to_pause: Vec::new(),
             wake: vec![false; cores],
         }
     }
@@ -65,7 +69,7 @@ impl CoreService {
     /// Cuts every ready connection's input into handshakes and requests and
     /// hands them to the state machine. Returns whether input remains
     /// because the turn's request budget ran out.
-    fn process_ready(&mut self, locked: &mut Locked, now_ms: u64) -> bool {
+    fn process_ready(&mut self, locked: &mut Locked, io: &mut Io<'_, Mail>, now_ms: u64) -> bool {
         let budget_max = self.shared.config.global_outstanding_limit.max(1) as usize;
         let mut handled = 0usize;
         let shared = self.shared.clone();
@@ -126,8 +130,9 @@ impl CoreService {
                                 Counters::add(&self.shared.counters.unsuccessful_handshake, 1);
                                 conn.decoder.finish();
                                 conn.closing = true;
-                                self.route(locked);
-                                self.local.push(RemoteItem::Close(key));
+                                conn.packets_sent += self.outbox.frame_count_for(key) as u64;
+                                self.route(locked, io);
+                                self.closes.push(key);
                                 break;
                             }
                         }
@@ -142,15 +147,16 @@ impl CoreService {
                         conn.last_response_unix_ms = now_ms;
                     }
                 }
-                self.route(locked);
+                conn.packets_sent += self.outbox.frame_count_for(key) as u64;
+                self.route(locked, io);
             }
         }
         drop(table);
         for (key, word) in words {
             let word = String::from_utf8_lossy(&word).into_owned();
             let text = super::facts::answer(&shared, locked, &word, now_ms);
-            self.local.push(RemoteItem::Frame(key, text.into_bytes()));
-            self.local.push(RemoteItem::Close(key));
+            self.send_local(io, key, text.as_bytes());
+            self.closes.push(key);
         }
         let more = !leftover.is_empty();
         self.ready = leftover;
@@ -163,70 +169,93 @@ impl CoreService {
         }
         eprintln!("ringkeeper: closing connection from {}: {e}", conn.peer);
         conn.closing = true;
-        self.local.push(RemoteItem::Close(key));
+        self.closes.push(key);
     }
 
-    /// Moves the outbox into this core's delivery list or, for connections
-    /// of other cores, into their remote queues (under the lock).
-    fn route(&mut self, locked: &mut Locked) {
-        for (key, frame) in self.outbox.frames() {
+    /// Queues one frame on a connection of this core, in order.
+    fn send_local(&mut self, io: &mut Io<'_, Mail>, key: ConnKey, bytes: &[u8]) {
+        Counters::add(&self.shared.counters.packets_sent, 1);
+        let id = ConnId::from_u64(key);
+        match io.send(id, bytes) {
+            Ok(()) => {
+                if io.send_queued_bytes(id) > SEND_QUEUE_PAUSE_BYTES {
+                    self.to_pause.push(key);
+                }
+            }
+            Err(SendError::SendBufferFull) => {
+                eprintln!(
+                    "ringkeeper: closing connection {key:#x}: its client does not read its replies"
+                );
+                self.closes.push(key);
+            }
+            // Already closing or gone: nothing more can reach its client.
+            Err(_) => {}
+        }
+    }
+
+    /// Queues the outbox: frames for this core's connections go straight to
+    /// the engine, those of other cores into their remote queues (under the
+    /// lock, which is what orders them before later replies there).
+    fn route(&mut self, locked: &mut Locked, io: &mut Io<'_, Mail>) {
+        let outbox = std::mem::take(&mut self.outbox);
+        for (key, frame) in outbox.frames() {
             let core = ConnId::from_u64(key).core();
             if core == self.core {
-                self.local.push(RemoteItem::Frame(key, frame.to_vec()));
+                self.send_local(io, key, frame);
             } else {
                 locked.remote[core].push(RemoteItem::Frame(key, frame.to_vec()));
                 self.wake[core] = true;
             }
         }
-        for &key in self.outbox.closes() {
+        for &key in outbox.closes() {
             let core = ConnId::from_u64(key).core();
             if core == self.core {
-                self.local.push(RemoteItem::Close(key));
+                self.closes.push(key);
             } else {
                 locked.remote[core].push(RemoteItem::Close(key));
                 self.wake[core] = true;
             }
         }
+        self.outbox = outbox;
         self.outbox.clear();
     }
 
-    /// Sends what this turn produced, in order, then wakes other cores.
-    fn deliver(&mut self, io: &mut Io<'_, Mail>) {
-        let mut table = self.shared.table(self.core);
-        for item in self.local.drain(..) {
+    /// Output other cores made for our connections. Called right after the
+    /// lock is taken: it was produced by writes applied before, so it goes
+    /// out ahead of anything this turn produces.
+    fn take_remote(&mut self, locked: &mut Locked, io: &mut Io<'_, Mail>) {
+        if locked.remote[self.core].is_empty() {
+            return;
+        }
+        for item in std::mem::take(&mut locked.remote[self.core]) {
             match item {
-                RemoteItem::Frame(key, bytes) => {
-                    let id = ConnId::from_u64(key);
-                    if let Some(conn) = table.get_mut(&key) {
-                        conn.packets_sent += 1;
-                    }
-                    Counters::add(&self.shared.counters.packets_sent, 1);
-                    if io.send(id, &bytes).is_err() {
-                        eprintln!(
-                            "ringkeeper: closing connection {key:#x}: its client does not read its replies"
-                        );
-                        io.close(id);
-                        continue;
-                    }
-                    if io.send_queued_bytes(id) > SEND_QUEUE_PAUSE_BYTES {
-                        if let Some(conn) = table.get_mut(&key) {
-                            if !conn.paused {
-                                conn.paused = true;
-                                io.pause_recv(id);
-                                self.paused.push(key);
-                            }
-                        }
-                    }
-                }
-                RemoteItem::Close(key) => {
-                    if let Some(conn) = table.get_mut(&key) {
-                        conn.closing = true;
-                    }
-                    io.close(ConnId::from_u64(key));
-                }
+                RemoteItem::Frame(key, bytes) => self.send_local(io, key, &bytes),
+                RemoteItem::Close(key) => self.closes.push(key),
             }
         }
-        drop(table);
+    }
+
+    /// After the lock is released: pauses and closes this turn decided,
+    /// then wake-ups for the cores that have output waiting.
+    fn finish_turn(&mut self, io: &mut Io<'_, Mail>) {
+        if !self.to_pause.is_empty() || !self.closes.is_empty() {
+            let mut table = self.shared.table(self.core);
+            for key in self.to_pause.drain(..) {
+                if let Some(conn) = table.get_mut(&key) {
+                    if !conn.paused && !conn.closing {
+                        conn.paused = true;
+                        io.pause_recv(ConnId::from_u64(key));
+                        self.paused.push(key);
+                    }
+                }
+            }
+            for key in self.closes.drain(..) {
+                if let Some(conn) = table.get_mut(&key) {
+                    conn.closing = true;
+                }
+                io.close(ConnId::from_u64(key));
+            }
+        }
         for (core, wake) in self.wake.iter_mut().enumerate() {
             if std::mem::take(wake) {
                 // A full mailbox already holds a wake-up for that core.
@@ -323,12 +352,11 @@ impl Service for CoreService {
         let now_ms = self.shared.unix_ms_at(io.now());
         let shared = self.shared.clone();
         let mut locked = shared.lock();
-        self.local
-            .extend(std::mem::take(&mut locked.remote[self.core]));
+        self.take_remote(&mut locked, io);
         locked.zk.tick(now_ms, &mut self.outbox);
-        self.route(&mut locked);
+        self.route(&mut locked, io);
         drop(locked);
-        self.deliver(io);
+        self.finish_turn(io);
     }
 
     fn on_turn_end(&mut self, io: &mut Io<'_, Mail>) {
@@ -339,13 +367,10 @@ impl Service for CoreService {
         let now_ms = self.shared.unix_ms_at(io.now());
         let shared = self.shared.clone();
         let mut locked = shared.lock();
-        // Output other cores made for our connections first: it was
-        // produced by writes applied before this lock was taken.
-        self.local
-            .extend(std::mem::take(&mut locked.remote[self.core]));
-        let more = self.process_ready(&mut locked, now_ms);
+        self.take_remote(&mut locked, io);
+        let more = self.process_ready(&mut locked, io, now_ms);
         drop(locked);
-        self.deliver(io);
+        self.finish_turn(io);
         if more {
             let _ = io.mailbox(self.core).try_send(Mail::MoreWork);
         }

@@ -29,6 +29,7 @@ mod core;
 mod facts;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -54,6 +55,29 @@ pub enum RemoteItem {
 pub struct Locked {
     pub zk: ZkServer,
     pub remote: Vec<Vec<RemoteItem>>,
+}
+
+/// One core's connections by key. Keys are engine connection ids (core,
+/// slot, generation), already well spread, so one multiply hashes them.
+pub type ConnTable = HashMap<ConnKey, Conn, BuildHasherDefault<ConnKeyHasher>>;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ConnKeyHasher(u64);
+
+impl Hasher for ConnKeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
 }
 
 /// Server-wide counters for the four-letter words.
@@ -91,7 +115,7 @@ pub struct Shared {
     pub locked: Mutex<Locked>,
     /// Each core's connections, locked by their core every turn and by a
     /// four-letter word that lists connections (`cons`, `stat`, `dump`).
-    pub tables: Vec<Mutex<HashMap<ConnKey, Conn>>>,
+    pub tables: Vec<Mutex<ConnTable>>,
     /// Open connections per client address, for maxClientCnxns.
     pub per_ip: Mutex<HashMap<IpAddr, u32>>,
     pub config: ServerConfig,
@@ -109,7 +133,9 @@ impl Shared {
                 zk,
                 remote: (0..cores).map(|_| Vec::new()).collect(),
             }),
-            tables: (0..cores).map(|_| Mutex::new(HashMap::new())).collect(),
+            tables: (0..cores)
+                .map(|_| Mutex::new(ConnTable::default()))
+                .collect(),
             per_ip: Mutex::new(HashMap::new()),
             config,
             counters: Counters::default(),
@@ -125,7 +151,7 @@ impl Shared {
         self.locked.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn table(&self, core: usize) -> MutexGuard<'_, HashMap<ConnKey, Conn>> {
+    pub fn table(&self, core: usize) -> MutexGuard<'_, ConnTable> {
         self.tables[core].lock().unwrap_or_else(|p| p.into_inner())
     }
 
