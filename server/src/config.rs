@@ -38,6 +38,9 @@
 //! | `preAllocSize` | `pre_alloc_size_kb` | 65536 | property; decimal KiB, 0 = no preallocation |
 //! | `snapCount` | `snap_count` | 100000 | property; below 2: 2, warned |
 //! | `DigestAuthenticationProvider.superDigest` | `super_digest` | none | property; `user:base64(sha1)` |
+//! | `znode.container.checkIntervalMs` | `container_check_interval_ms` | 60000 | **Java system property only** (`-D`, not zoo.cfg); honoured in zoo.cfg too, warned; must be > 0 (ZooKeeper's timer refuses 0) |
+//! | `znode.container.maxPerMinute` | `container_max_per_minute` | 10000 | Java system property only, as above; below 1: the default, warned |
+//! | `znode.container.maxNeverUsedIntervalMs` | `container_max_never_used_interval_ms` | 0 (keep) | Java system property only, as above |
 //!
 //! "property" numbers other than `preAllocSize` are read like Java's
 //! `Integer.decode` (so `0x10` is 16 and `010` is 8); unreadable or
@@ -89,6 +92,19 @@ pub const DEFAULT_SNAP_COUNT: u32 = 100_000;
 /// ZooKeeper raises a smaller `snapCount` to this.
 pub const MIN_SNAP_COUNT: u32 = 2;
 pub const DEFAULT_FSYNC_WARNING_THRESHOLD_MS: u64 = 1000;
+/// How often ZooKeeper's container manager looks for empty containers and
+/// expired TTL nodes unless `-Dznode.container.checkIntervalMs` says otherwise.
+pub const DEFAULT_CONTAINER_CHECK_INTERVAL_MS: u64 = 60_000;
+/// Containers and TTL nodes deleted per minute at most, by default.
+pub const DEFAULT_CONTAINER_MAX_PER_MINUTE: u32 = 10_000;
+/// Java system properties (not `zookeeper.`-prefixed) that ZooKeeper reads
+/// and ringkeeper takes from `SERVER_JVMFLAGS` under their own names.
+pub const SYSTEM_PROPERTY_KEYS: [&str; 4] = [
+    "jute.maxbuffer",
+    "znode.container.checkIntervalMs",
+    "znode.container.maxPerMinute",
+    "znode.container.maxNeverUsedIntervalMs",
+];
 
 /// One key as read from the file: its (trimmed) value and its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +152,12 @@ pub struct ServerConfig {
     pub snap_count: u32,
     /// `user:base64(sha1(user:password))` of the super user.
     pub super_digest: Option<String>,
+    /// How often empty containers and expired TTL nodes are looked for.
+    pub container_check_interval_ms: u64,
+    /// Containers and TTL nodes deleted per minute at most.
+    pub container_max_per_minute: u32,
+    /// A container that never had a child is deleted after this long; 0 = never.
+    pub container_max_never_used_interval_ms: u64,
     /// Every key read, with its effective (last) value and line.
     pub raw: BTreeMap<String, RawSetting>,
 }
@@ -202,9 +224,10 @@ fn read_zoo_cfg_text(path: &Path) -> Result<String, ConfigError> {
 
 /// Reads the `zoo.cfg` at `path`, then the Java system properties that
 /// ZooKeeper's start scripts pass in `SERVER_JVMFLAGS` (`-Dkey=value`):
-/// `zookeeper.K` is read as zoo.cfg key `K` and `jute.maxbuffer` as itself,
-/// later than the file, so they win as they do in ZooKeeper. Lines past the
-/// file's end in messages are those properties, in order.
+/// `zookeeper.K` is read as zoo.cfg key `K` and the [`SYSTEM_PROPERTY_KEYS`]
+/// (`jute.maxbuffer`, `znode.container.*`) as themselves, later than the
+/// file, so they win as they do in ZooKeeper. Lines past the file's end in
+/// messages are those properties, in order.
 pub fn load_zoo_cfg_with_jvm_flags(
     path: &Path,
     server_jvmflags: &str,
@@ -217,11 +240,13 @@ pub fn load_zoo_cfg_with_jvm_flags(
     if !text.ends_with('\n') {
         text.push('\n');
     }
+    let file_lines = text.matches('\n').count();
     for (key, value) in properties {
         text.push_str(&format!("{key}={value}\n"));
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    parse_named(text, &format!("{} + SERVER_JVMFLAGS", path.display()))
+    let file = format!("{} + SERVER_JVMFLAGS", path.display());
+    parse_lines(text, &file, file_lines)
 }
 
 /// The `-Dkey=value` flags of a JVM command line that are ZooKeeper
@@ -234,7 +259,7 @@ pub fn jvm_flag_properties(flags: &str) -> Vec<(String, String)> {
         .filter_map(|(key, value)| {
             let key = match key.strip_prefix("zookeeper.") {
                 Some(k) => k,
-                None if key == "jute.maxbuffer" => key,
+                None if SYSTEM_PROPERTY_KEYS.contains(&key) => key,
                 None => return None,
             };
             Some((key.to_string(), value.to_string()))
@@ -277,6 +302,9 @@ pub(crate) struct Draft<'a> {
     pub pre_alloc_size_kb: u64,
     pub snap_count: u32,
     pub super_digest: Option<String>,
+    pub container_check_interval_ms: u64,
+    pub container_max_per_minute: u32,
+    pub container_max_never_used_interval_ms: u64,
 }
 
 impl Default for Draft<'_> {
@@ -305,6 +333,9 @@ impl Default for Draft<'_> {
             pre_alloc_size_kb: DEFAULT_PRE_ALLOC_SIZE_KB,
             snap_count: DEFAULT_SNAP_COUNT,
             super_digest: None,
+            container_check_interval_ms: DEFAULT_CONTAINER_CHECK_INTERVAL_MS,
+            container_max_per_minute: DEFAULT_CONTAINER_MAX_PER_MINUTE,
+            container_max_never_used_interval_ms: 0,
         }
     }
 }
@@ -313,6 +344,8 @@ impl Default for Draft<'_> {
 #[derive(Debug)]
 pub(crate) struct Parser {
     file: String,
+    /// Lines that came from the file itself; later ones are `SERVER_JVMFLAGS`.
+    file_lines: usize,
     warnings: Vec<ConfigWarning>,
 }
 
@@ -345,6 +378,12 @@ impl Parser {
         }
     }
 
+    /// Whether a setting was written in the file rather than passed as a
+    /// Java system property in `SERVER_JVMFLAGS`.
+    pub(crate) fn is_in_file(&self, setting: Setting<'_>) -> bool {
+        setting.line <= self.file_lines
+    }
+
     pub(crate) fn missing(&self, key: &'static str, reason: impl Into<String>) -> ConfigError {
         ConfigError::Missing {
             file: self.file.clone(),
@@ -355,6 +394,15 @@ impl Parser {
 }
 
 fn parse_named(text: &str, file: &str) -> Result<(ServerConfig, Vec<ConfigWarning>), ConfigError> {
+    parse_lines(text, file, usize::MAX)
+}
+
+/// Parses `text`, of which the first `file_lines` lines are the file's own.
+fn parse_lines(
+    text: &str,
+    file: &str,
+    file_lines: usize,
+) -> Result<(ServerConfig, Vec<ConfigWarning>), ConfigError> {
     let properties = properties::read_properties(text).map_err(|e| ConfigError::Syntax {
         file: file.to_owned(),
         line: e.line,
@@ -362,6 +410,7 @@ fn parse_named(text: &str, file: &str) -> Result<(ServerConfig, Vec<ConfigWarnin
     })?;
     let mut parser = Parser {
         file: file.to_owned(),
+        file_lines,
         warnings: Vec::new(),
     };
     let mut raw: BTreeMap<String, RawSetting> = BTreeMap::new();
@@ -459,6 +508,9 @@ impl Parser {
             pre_alloc_size_kb: draft.pre_alloc_size_kb,
             snap_count: draft.snap_count,
             super_digest: draft.super_digest,
+            container_check_interval_ms: draft.container_check_interval_ms,
+            container_max_per_minute: draft.container_max_per_minute,
+            container_max_never_used_interval_ms: draft.container_max_never_used_interval_ms,
             raw: BTreeMap::new(),
         })
     }

@@ -22,8 +22,6 @@ pub const EMBEDDED_DEFAULT_DATA_DIR: &str = "ringkeeper-data";
 pub const WATCHES_MAX: usize = 10_000_000;
 /// Sessions the whole server may hold.
 pub const SESSIONS_MAX: usize = 1_000_000;
-/// ZooKeeper's `znode.container.checkIntervalMs` default.
-pub const CONTAINER_CHECK_INTERVAL_MS: u64 = 60_000;
 
 /// How the process runs, beyond zoo.cfg.
 #[derive(Debug, Clone)]
@@ -115,7 +113,9 @@ pub fn zk_config(config: &ServerConfig) -> ZkConfig {
         super_digest: config.super_digest.clone(),
         watches_max: WATCHES_MAX,
         sessions_max: SESSIONS_MAX,
-        container_check_interval_ms: CONTAINER_CHECK_INTERVAL_MS,
+        container_check_interval_ms: config.container_check_interval_ms,
+        container_deletes_per_minute: config.container_max_per_minute,
+        container_max_never_used_interval_ms: config.container_max_never_used_interval_ms,
         ..ZkConfig::default()
     }
 }

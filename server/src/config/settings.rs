@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use super::four_letter_words::FourLetterWordWhitelist;
 use super::{
-    ConfigError, ConfigWarningKind, Draft, Parser, Setting, DEFAULT_FSYNC_WARNING_THRESHOLD_MS,
+    ConfigError, ConfigWarningKind, Draft, Parser, Setting, DEFAULT_CONTAINER_CHECK_INTERVAL_MS,
+    DEFAULT_CONTAINER_MAX_PER_MINUTE, DEFAULT_FSYNC_WARNING_THRESHOLD_MS,
     DEFAULT_GLOBAL_OUTSTANDING_LIMIT, DEFAULT_JUTE_MAX_BUFFER_BYTES, DEFAULT_PRE_ALLOC_SIZE_KB,
     DEFAULT_SNAP_COUNT, MIN_SNAP_COUNT, MIN_SNAP_RETAIN_COUNT,
 };
@@ -36,6 +37,9 @@ pub(crate) const SUPPORTED_KEYS: &[&str] = &[
     "preAllocSize",
     "snapCount",
     "DigestAuthenticationProvider.superDigest",
+    "znode.container.checkIntervalMs",
+    "znode.container.maxPerMinute",
+    "znode.container.maxNeverUsedIntervalMs",
 ];
 
 /// ZooKeeper 3.8 settings that ringkeeper does not implement: first keys
@@ -216,11 +220,7 @@ impl Parser {
                 draft.four_letter_word_whitelist = whitelist;
             }
             "jute.maxbuffer" => {
-                self.advise(
-                    s,
-                    "ZooKeeper 3.8 ignores jute.maxbuffer in zoo.cfg (it reads only \
-                     -Djute.maxbuffer); ringkeeper applies it",
-                );
+                self.system_property_in_file(s);
                 let bytes = self.property_number(
                     s,
                     DEFAULT_JUTE_MAX_BUFFER_BYTES.into(),
@@ -228,6 +228,33 @@ impl Parser {
                     i32::MAX.into(),
                 );
                 draft.jute_max_buffer_bytes = bytes as u32;
+            }
+            "znode.container.checkIntervalMs" => {
+                self.system_property_in_file(s);
+                let ms = self.property_number(
+                    s,
+                    DEFAULT_CONTAINER_CHECK_INTERVAL_MS as i64,
+                    i64::from(i32::MIN),
+                    i32::MAX.into(),
+                );
+                if ms <= 0 {
+                    return Err(self.bad_value(
+                        s,
+                        "must be greater than 0 (ZooKeeper's container manager cannot start)",
+                    ));
+                }
+                draft.container_check_interval_ms = ms as u64;
+            }
+            "znode.container.maxPerMinute" => {
+                self.system_property_in_file(s);
+                let default = DEFAULT_CONTAINER_MAX_PER_MINUTE.into();
+                draft.container_max_per_minute =
+                    self.property_number(s, default, 1, i32::MAX.into()) as u32;
+            }
+            "znode.container.maxNeverUsedIntervalMs" => {
+                self.system_property_in_file(s);
+                draft.container_max_never_used_interval_ms =
+                    self.property_number(s, 0, 0, i64::MAX) as u64;
             }
             "extendedTypesEnabled" => draft.extended_types_enabled = self.property_bool(s),
             "globalOutstandingLimit" => {
@@ -278,6 +305,21 @@ impl Parser {
             }
         }
         Ok(())
+    }
+
+    /// ZooKeeper reads `jute.maxbuffer` and `znode.container.*` only as Java
+    /// system properties (`-D`): in zoo.cfg they would become
+    /// `zookeeper.<key>`, which nothing reads. ringkeeper applies them from
+    /// either place but says so when they come from the file.
+    fn system_property_in_file(&mut self, s: Setting<'_>) {
+        if self.is_in_file(s) {
+            let message = format!(
+                "ZooKeeper 3.8 ignores {key} in zoo.cfg (it reads only -D{key}); \
+                 ringkeeper applies it",
+                key = s.key
+            );
+            self.advise(s, message);
+        }
     }
 
     /// A 32-bit integer, as `Integer.parseInt` reads it.

@@ -532,3 +532,70 @@ fn server_jvmflags_properties_become_zoo_cfg_keys() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn container_manager_properties_come_from_server_jvmflags_without_a_warning() {
+    // The bug: -Dznode.container.checkIntervalMs in SERVER_JVMFLAGS was
+    // dropped, so containers and TTL nodes waited the 60 s default.
+    let props = super::jvm_flag_properties(
+        "-Dznode.container.checkIntervalMs=1000 -Dznode.container.maxPerMinute=5 \
+         -Dznode.container.maxNeverUsedIntervalMs=30000",
+    );
+    assert_eq!(props.len(), 3, "{props:?}");
+    let dir = std::env::temp_dir().join(format!("rk-container-flags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("zoo.cfg");
+    std::fs::write(&path, "dataDir=/tmp/x\nclientPort=2181\n").unwrap();
+    let (config, warnings) = super::load_zoo_cfg_with_jvm_flags(
+        &path,
+        "-Dznode.container.checkIntervalMs=1000 -Dznode.container.maxPerMinute=5 \
+         -Dznode.container.maxNeverUsedIntervalMs=30000 -Djute.maxbuffer=4096",
+    )
+    .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(config.container_check_interval_ms, 1000);
+    assert_eq!(config.container_max_per_minute, 5);
+    assert_eq!(config.container_max_never_used_interval_ms, 30_000);
+    assert_eq!(config.jute_max_buffer_bytes, 4096);
+    assert!(
+        warnings.is_empty(),
+        "system properties are where ZooKeeper reads them: {warnings:?}"
+    );
+}
+
+#[test]
+fn container_manager_defaults_are_zookeepers() {
+    let (config, warnings) = parse_ok(&with_base(""));
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(config.container_check_interval_ms, 60_000);
+    assert_eq!(config.container_max_per_minute, 10_000);
+    assert_eq!(config.container_max_never_used_interval_ms, 0);
+}
+
+#[test]
+fn container_manager_properties_in_zoo_cfg_apply_with_a_warning_that_zookeeper_ignores_them() {
+    let (config, warnings) = parse_ok(&with_base(
+        "znode.container.checkIntervalMs=250\nznode.container.maxPerMinute=0\n",
+    ));
+    assert_eq!(config.container_check_interval_ms, 250);
+    assert_eq!(
+        config.container_max_per_minute, 10_000,
+        "below 1 keeps the default"
+    );
+    let text: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        text.iter()
+            .any(|w| w.contains("ignores znode.container.checkIntervalMs in zoo.cfg")),
+        "{text:?}"
+    );
+    assert!(text.iter().any(|w| w.contains("maxPerMinute")), "{text:?}");
+}
+
+#[test]
+fn container_check_interval_of_zero_is_refused_like_zookeepers_timer() {
+    let error = parse_err(&with_base("znode.container.checkIntervalMs=0\n"));
+    assert!(
+        error.to_string().contains("must be greater than 0"),
+        "{error}"
+    );
+}
