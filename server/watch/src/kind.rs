@@ -1,34 +1,36 @@
-//! The kinds of watch a connection can hold on a path, and the bit set a
-//! table entry keeps for them.
+//! The kinds of watch a connection can set, and the mode one of
+//! ZooKeeper's two watch managers keeps for a (path, watcher) entry.
 
-use ringkeeper_jute::{AddWatchMode, WatcherType};
+use ringkeeper_jute::AddWatchMode;
 
 /// How a watch was set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WatchKind {
-    /// getData with watch: one-shot, in the data set.
+    /// getData with watch: a STANDARD entry in the data manager.
     Data,
-    /// exists with watch (whether or not the node exists): one-shot, in
-    /// the data set. ZooKeeper's server does not tell it from `Data`, so
-    /// neither does this crate: it is stored, checked and removed as `Data`.
+    /// exists with watch (whether or not the node exists): a STANDARD
+    /// entry in the data manager. ZooKeeper's server does not tell it from
+    /// `Data`, so neither does this crate.
     Exists,
-    /// getChildren with watch: one-shot, in the child set.
+    /// getChildren with watch: a STANDARD entry in the child manager.
     Child,
-    /// addWatch PERSISTENT: stays, in both the data and the child set.
+    /// addWatch PERSISTENT: a PERSISTENT entry in both managers.
     Persistent,
-    /// addWatch PERSISTENT_RECURSIVE: stays, fires for the path and every
-    /// descendant, in the data set only (never NodeChildrenChanged).
+    /// addWatch PERSISTENT_RECURSIVE: a PERSISTENT_RECURSIVE entry in both
+    /// managers (ZooKeeper 3.8; 3.9 keeps it in the data manager only).
     PersistentRecursive,
 }
 
 impl WatchKind {
-    /// The bit this kind sets in a table entry.
-    pub(crate) fn flag(self) -> u8 {
+    /// The mode this kind writes, and whether into the data manager and
+    /// the child manager (ZooKeeper 3.8 `DataTree.getData`/`statNode`/
+    /// `getChildren`/`addWatch`).
+    pub(crate) fn placement(self) -> (Mode, bool, bool) {
         match self {
-            WatchKind::Data | WatchKind::Exists => flags::DATA,
-            WatchKind::Child => flags::CHILD,
-            WatchKind::Persistent => flags::PERSISTENT,
-            WatchKind::PersistentRecursive => flags::RECURSIVE,
+            WatchKind::Data | WatchKind::Exists => (Mode::Standard, true, false),
+            WatchKind::Child => (Mode::Standard, false, true),
+            WatchKind::Persistent => (Mode::Persistent, true, true),
+            WatchKind::PersistentRecursive => (Mode::PersistentRecursive, true, true),
         }
     }
 }
@@ -42,46 +44,21 @@ impl From<AddWatchMode> for WatchKind {
     }
 }
 
-/// The modes one watcher holds on one path, as bits (ZooKeeper 3.9's
-/// `WatchStats`, spread over its two managers).
-pub(crate) mod flags {
-    use super::WatcherType;
+/// ZooKeeper's `WatcherMode`: ONE per (path, watcher) in each manager; a
+/// later watch on the same path overwrites it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Mode {
+    /// One-shot: fires once, for an event on the path itself.
+    Standard,
+    /// Fires for every event on the path itself and stays.
+    Persistent,
+    /// Fires for every event but NodeChildrenChanged on the path and on
+    /// every descendant, and stays.
+    PersistentRecursive,
+}
 
-    /// One-shot watch in the data set (getData, exists).
-    pub const DATA: u8 = 1;
-    /// One-shot watch in the child set (getChildren).
-    pub const CHILD: u8 = 2;
-    /// Persistent watch: in the data and the child set.
-    pub const PERSISTENT: u8 = 4;
-    /// Persistent-recursive watch: in the data set.
-    pub const RECURSIVE: u8 = 8;
-    pub const ALL: u8 = DATA | CHILD | PERSISTENT | RECURSIVE;
-
-    /// Whether an entry is a member of ZooKeeper's data watch set.
-    pub fn in_data_set(bits: u8) -> bool {
-        bits & (DATA | PERSISTENT | RECURSIVE) != 0
-    }
-
-    /// Whether an entry is a member of ZooKeeper's child watch set.
-    pub fn in_child_set(bits: u8) -> bool {
-        bits & (CHILD | PERSISTENT) != 0
-    }
-
-    /// How many watches an entry counts for in `getWatchCount` (the data
-    /// set's size plus the child set's).
-    pub fn weight(bits: u8) -> usize {
-        usize::from(in_data_set(bits)) + usize::from(in_child_set(bits))
-    }
-
-    /// The modes a removeWatches/checkWatches of this type matches
-    /// (ZooKeeper 3.9 `DataTree.removeWatch`/`containsWatcher`).
-    pub fn matched_by(watcher_type: WatcherType) -> u8 {
-        match watcher_type {
-            WatcherType::Children => CHILD,
-            WatcherType::Data => DATA,
-            WatcherType::Any => ALL,
-            WatcherType::Persistent => PERSISTENT,
-            WatcherType::PersistentRecursive => RECURSIVE,
-        }
+impl Mode {
+    pub(crate) fn is_recursive(self) -> bool {
+        self == Mode::PersistentRecursive
     }
 }

@@ -9,45 +9,50 @@
 //! caller decides which events a write triggers (see
 //! [`WatchManager::trigger`]) and whether a node exists when a watch is set.
 //!
-//! # Semantics: Apache ZooKeeper's `DataTree` + two `WatchManager`s
+//! # Semantics: Apache ZooKeeper 3.8's `DataTree` + two `WatchManager`s
 //!
-//! ZooKeeper keeps two watch managers, one for data watches (getData,
-//! exists, and persistent and persistent-recursive watches) and one for
-//! child watches (getChildren, and persistent watches). This crate keeps
-//! one table whose entries carry a bit per mode, and reproduces both sets:
+//! The target is what a client of ZooKeeper 3.8 sees, byte for byte, bugs
+//! included. ZooKeeper keeps two watch managers, each holding ONE mode
+//! (STANDARD = one-shot, PERSISTENT, PERSISTENT_RECURSIVE) per (path,
+//! watcher); this crate keeps the same two ([`WatchManager`] over two
+//! `ModeTable`s):
 //!
-//! | event on path P | fires at P | fires at ancestors of P | one-shot removed |
+//! | request | data manager | child manager |
+//! |---|---|---|
+//! | getData / exists with watch | STANDARD | |
+//! | getChildren with watch | | STANDARD |
+//! | addWatch PERSISTENT | PERSISTENT | PERSISTENT |
+//! | addWatch PERSISTENT_RECURSIVE | PERSISTENT_RECURSIVE | PERSISTENT_RECURSIVE |
+//!
+//! A later watch on the same path replaces the mode in the managers it
+//! goes to (ZOOKEEPER-4466, fixed in 3.9): a getData watch on a path with
+//! a persistent watch makes its data half one-shot.
+//!
+//! | event on P | manager triggered | fires at P | fires at ancestors |
 //! |---|---|---|---|
-//! | NodeCreated, NodeDataChanged | data/exists, persistent, recursive | recursive | data/exists |
-//! | NodeChildrenChanged (P is the parent) | child, persistent | nothing | child |
-//! | NodeDeleted | data/exists, child, persistent, recursive | recursive | data/exists and child |
+//! | NodeCreated, NodeDataChanged | data | every entry | recursive entries |
+//! | NodeChildrenChanged (P is the parent) | child | STANDARD, PERSISTENT | nothing |
+//! | NodeDeleted | data, then child | every entry | recursive entries |
 //!
-//! A watcher is notified at most once per call, however many of its watches
-//! match (ZooKeeper's `triggerWatch` collects a set, and a delete suppresses
-//! in the child set every watcher the data set already notified).
+//! STANDARD entries that fire are dropped. A watcher is notified at most
+//! once per trigger, and a delete does not notify again in the child
+//! manager a watcher the data manager notified.
 //!
-//! Where ZooKeeper 3.8 and 3.9 differ, this crate follows 3.9, whose
-//! changes fixed 3.8 bugs in the same behaviour a client sees:
-//! - ZOOKEEPER-4466: 3.8 keeps ONE mode per (watcher, path) and manager,
-//!   so a getData watch set on a path where the same connection holds a
-//!   persistent watch turns the persistent watch into a one-shot one (and
-//!   the other way round). Here the modes coexist: the one-shot watch fires
-//!   once and the persistent one keeps firing.
-//! - ZOOKEEPER-4471/4472: removeWatches with `Data` or `Children` in 3.8
-//!   also removes half of a persistent watch (the data or the child half),
-//!   leaving a watch no API can create. Here `Data` and `Children` remove
-//!   only one-shot watches, `Any` removes every mode, and `Persistent` /
-//!   `PersistentRecursive` (3.9's types 4 and 5) remove those modes. A 3.8
-//!   client asking to remove a persistent watch with `Data` gets NoWatcher
-//!   from its own client library in both cases.
-//! - 3.8's checkWatches answers "some connection watches P" rather than
-//!   "this connection watches P"; here it is the latter.
-//! - 3.9 keeps persistent-recursive watches in the data set only, so
-//!   `watch_count` counts them once (3.8 counts them twice).
+//! Where 3.8 differs from 3.9, this crate does as 3.8 does:
+//! - removeWatches `Data`/`Children` drop the watcher's entry on the path
+//!   in that manager whatever its mode (half of a persistent watch);
+//!   `Any` drops both; types 4 and 5 (3.9's Persistent,
+//!   PersistentRecursive) fail with MarshallingError.
+//! - checkWatches answers "SOME connection watches P in that manager",
+//!   and fails for a path with no '/' (3.8's parent walk throws).
+//! - `watch_count` counts a recursive watch twice (it is in both managers).
+//! - `wchs`/`wchc`/`wchp` show the data manager only.
 
 mod error;
 mod kind;
 mod manager;
+mod mode_table;
+mod parent_walk;
 mod report;
 
 pub use error::WatchError;

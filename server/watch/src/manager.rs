@@ -1,11 +1,13 @@
-//! The watch table: who watches which path how, and who a change notifies.
+//! [`WatchManager`]: ZooKeeper 3.8's `DataTree` watch calls over its two
+//! watch managers: who watches which path how, and who a change notifies.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use ringkeeper_jute::{EventType, KeeperState, WatcherEvent, WatcherType};
 
-use crate::kind::flags;
+use crate::kind::Mode;
+use crate::mode_table::ModeTable;
 use crate::{WatchError, WatchKind, WatchPaths, WatchesSummary};
 
 /// A connection's global id (the server assigns it). Watches belong to a
@@ -33,75 +35,24 @@ impl FiredWatch {
     }
 }
 
-/// Every watch the server holds, indexed by path (for triggering) and by
-/// watcher (for dropping a closed connection's watches).
+/// Every watch the server holds: ZooKeeper's data manager (getData,
+/// exists, addWatch) and child manager (getChildren, addWatch), each a
+/// [`ModeTable`].
 ///
-/// Costs: `add`, `contains` and `remove_watches` are one hash lookup and a
-/// B-tree step; `trigger` touches only the watchers of the changed path,
-/// plus, when any persistent-recursive watch exists, one lookup per
-/// ancestor in an index that holds recursive watches only;
-/// `remove_watcher` is proportional to that watcher's paths.
+/// Costs: `add`, `remove_watches` and `check_watches` are a hash lookup
+/// and a B-tree step (a check walks the parents when a recursive watch
+/// exists); `trigger` touches only the watchers of the changed path, plus,
+/// when any persistent-recursive watch exists, one lookup per ancestor in
+/// an index of recursive entries; `remove_watcher` is proportional to that
+/// watcher's paths.
 #[derive(Debug)]
 pub struct WatchManager {
     watches_max: usize,
-    /// path -> watcher -> mode bits ([`flags`]); no entry holds 0 bits and
-    /// no path maps to an empty map.
-    table: HashMap<Arc<str>, BTreeMap<WatcherId, u8>>,
-    index: Index,
-    /// Scratch for `trigger`: watchers notified by the current event.
-    notified: HashSet<WatcherId>,
-}
-
-/// What is derived from `table`, kept in step by [`Index::update`].
-#[derive(Debug, Default)]
-struct Index {
-    /// watcher -> every path where its entry is not 0.
-    paths_by_watcher: HashMap<WatcherId, HashSet<Arc<str>>>,
-    /// path -> watchers holding a persistent-recursive watch on it. Empty
-    /// when no recursive watch exists, and then ancestors are not walked
-    /// (ZooKeeper's `recursiveWatchQty` check).
-    recursive_by_path: HashMap<Arc<str>, BTreeSet<WatcherId>>,
-    /// ZooKeeper's `getWatchCount`: data-set members plus child-set members.
-    watch_count: usize,
-    recursive_count: usize,
-}
-
-impl Index {
-    /// Accounts for the entry (`key`, `watcher`) going from `old` bits to
-    /// `new` bits. The table entry itself is the caller's to change.
-    fn update(&mut self, key: &Arc<str>, watcher: WatcherId, old: u8, new: u8) {
-        self.watch_count = self.watch_count + flags::weight(new) - flags::weight(old);
-        if old == 0 && new != 0 {
-            self.paths_by_watcher
-                .entry(watcher)
-                .or_default()
-                .insert(Arc::clone(key));
-        } else if old != 0 && new == 0 {
-            if let Some(paths) = self.paths_by_watcher.get_mut(&watcher) {
-                paths.remove(&**key);
-                if paths.is_empty() {
-                    self.paths_by_watcher.remove(&watcher);
-                }
-            }
-        }
-        let was_recursive = old & flags::RECURSIVE != 0;
-        let is_recursive = new & flags::RECURSIVE != 0;
-        if is_recursive && !was_recursive {
-            self.recursive_by_path
-                .entry(Arc::clone(key))
-                .or_default()
-                .insert(watcher);
-            self.recursive_count += 1;
-        } else if was_recursive && !is_recursive {
-            if let Some(watchers) = self.recursive_by_path.get_mut(&**key) {
-                watchers.remove(&watcher);
-                if watchers.is_empty() {
-                    self.recursive_by_path.remove(&**key);
-                }
-            }
-            self.recursive_count -= 1;
-        }
-    }
+    data: ModeTable,
+    child: ModeTable,
+    /// Scratch for `trigger`.
+    fired: Vec<WatcherId>,
+    suppressed: HashSet<WatcherId>,
 }
 
 impl WatchManager {
@@ -110,9 +61,10 @@ impl WatchManager {
     pub fn new(watches_max: usize) -> Self {
         WatchManager {
             watches_max,
-            table: HashMap::new(),
-            index: Index::default(),
-            notified: HashSet::new(),
+            data: ModeTable::default(),
+            child: ModeTable::default(),
+            fired: Vec::new(),
+            suppressed: HashSet::new(),
         }
     }
 
@@ -120,9 +72,13 @@ impl WatchManager {
         self.watches_max
     }
 
-    /// Sets a watch. Setting one the watcher already holds changes nothing
-    /// and succeeds, also at the limit. One-shot and persistent modes on
-    /// the same path coexist (ZooKeeper 3.9, ZOOKEEPER-4466).
+    /// Sets a watch, on any path string (ZooKeeper checks none: an exists
+    /// or addWatch on a relative path keeps a watch no change fires). The
+    /// watcher's entry on the path in each manager the kind goes to takes
+    /// the kind's mode, replacing the one it had (ZooKeeper 3.8 keeps one
+    /// mode per (path, watcher) and manager: a getData watch turns the
+    /// data half of a persistent watch one-shot). Refused only when it
+    /// adds entries past `watches_max`.
     ///
     /// ZooKeeper sets an exists watch whether or not the node exists (it
     /// then fires NodeCreated), but a getData or getChildren watch only when
@@ -133,294 +89,201 @@ impl WatchManager {
         watcher: WatcherId,
         kind: WatchKind,
     ) -> Result<(), WatchError> {
-        if !path.starts_with('/') {
-            return Err(WatchError::InvalidPath {
-                path: path.to_owned(),
-            });
-        }
-        let old = self.bits(path, watcher);
-        let new = old | kind.flag();
-        if new == old {
-            return Ok(());
-        }
-        let added = flags::weight(new) - flags::weight(old);
-        if self.index.watch_count + added > self.watches_max {
+        let (mode, in_data, in_child) = kind.placement();
+        let added = usize::from(in_data && self.data.mode(path, watcher).is_none())
+            + usize::from(in_child && self.child.mode(path, watcher).is_none());
+        if added > 0 && self.watch_count() + added > self.watches_max {
             return Err(WatchError::WatchLimitReached {
                 watches_max: self.watches_max,
             });
         }
-        let key = match self.table.get_key_value(path) {
-            Some((key, _)) => Arc::clone(key),
-            None => Arc::from(path),
-        };
-        self.table
-            .entry(Arc::clone(&key))
-            .or_default()
-            .insert(watcher, new);
-        self.index.update(&key, watcher, old, new);
+        if in_data {
+            self.data.add(path, watcher, mode);
+        }
+        if in_child {
+            self.child.add(path, watcher, mode);
+        }
         Ok(())
     }
 
     /// A change to the tree: appends to `out` every watcher to notify of
-    /// `event_type` on `path`, each at most once, and drops the one-shot
-    /// watches that fired. The caller calls it once per event ZooKeeper's
-    /// `DataTree` triggers, in this order:
+    /// `event_type` on `path` and drops the one-shot watches that fired.
+    /// The caller calls it once per event ZooKeeper's `DataTree` triggers,
+    /// in this order:
     /// - create: (path, NodeCreated), then (parent, NodeChildrenChanged);
     /// - delete: (path, NodeDeleted), then (parent, NodeChildrenChanged);
     /// - setData: (path, NodeDataChanged).
     ///
-    /// Which watches fire is the table in the crate documentation. Other
-    /// event types (None, *WatchRemoved) are not tree changes and notify
-    /// nobody. Order of `out`: the path's watchers by id, then the
-    /// recursive watchers of each ancestor, nearest first, by id.
+    /// NodeCreated and NodeDataChanged trigger the data manager,
+    /// NodeChildrenChanged the child manager, NodeDeleted the data manager
+    /// then the child manager, whose watchers the data manager already
+    /// notified are not notified again. Other event types (None,
+    /// *WatchRemoved) are not tree changes and notify nobody.
     pub fn trigger(&mut self, path: &str, event_type: EventType, out: &mut Vec<FiredWatch>) {
-        let (fire_mask, clear_mask) = match event_type {
-            EventType::NodeCreated | EventType::NodeDataChanged => (
-                flags::DATA | flags::PERSISTENT | flags::RECURSIVE,
-                flags::DATA,
-            ),
-            EventType::NodeChildrenChanged => (flags::CHILD | flags::PERSISTENT, flags::CHILD),
-            EventType::NodeDeleted => (flags::ALL, flags::DATA | flags::CHILD),
+        self.fired.clear();
+        match event_type {
+            EventType::NodeCreated | EventType::NodeDataChanged => {
+                self.data.trigger(path, event_type, &mut self.fired);
+            }
+            EventType::NodeChildrenChanged => {
+                self.child.trigger(path, event_type, &mut self.fired);
+            }
+            EventType::NodeDeleted => {
+                self.data.trigger(path, event_type, &mut self.fired);
+                self.suppressed.clear();
+                self.suppressed.extend(self.fired.iter().copied());
+                let from_data = self.fired.len();
+                self.child.trigger(path, event_type, &mut self.fired);
+                let suppressed = &self.suppressed;
+                let mut index = 0;
+                self.fired.retain(|watcher| {
+                    index += 1;
+                    index <= from_data || !suppressed.contains(watcher)
+                });
+            }
             EventType::None
             | EventType::DataWatchRemoved
             | EventType::ChildWatchRemoved
             | EventType::PersistentWatchRemoved => return,
-        };
-        let first_fired = out.len();
-        // The event names the changed node; share the table's copy of it.
-        let mut event_path = self
-            .table
-            .get_key_value(path)
-            .map(|(key, _)| Arc::clone(key));
-
-        if let Some(key) = &event_path {
-            let Self { table, index, .. } = self;
-            if let Some(watchers) = table.get_mut(path) {
-                watchers.retain(|&watcher, bits| {
-                    let old = *bits;
-                    if old & fire_mask == 0 {
-                        return true;
-                    }
-                    out.push(FiredWatch {
-                        watcher,
-                        event_type,
-                        path: Arc::clone(key),
-                    });
-                    let new = old & !clear_mask;
-                    index.update(key, watcher, old, new);
-                    *bits = new;
-                    new != 0
-                });
-                if watchers.is_empty() {
-                    table.remove(path);
-                }
-            }
         }
-
-        // Recursive watches on ancestors see every event but
-        // NodeChildrenChanged (ZooKeeper keeps them out of the child set).
-        if self.index.recursive_by_path.is_empty() || event_type == EventType::NodeChildrenChanged {
+        if self.fired.is_empty() {
             return;
         }
-        self.notified.clear();
-        self.notified
-            .extend(out[first_fired..].iter().map(|fired| fired.watcher));
-        for ancestor in ancestors(path) {
-            let Some(watchers) = self.index.recursive_by_path.get(ancestor) else {
-                continue;
-            };
-            for &watcher in watchers {
-                if self.notified.insert(watcher) {
-                    let path = event_path.get_or_insert_with(|| Arc::from(path));
-                    out.push(FiredWatch {
-                        watcher,
-                        event_type,
-                        path: Arc::clone(path),
-                    });
-                }
-            }
-        }
+        let path: Arc<str> = Arc::from(path);
+        out.extend(self.fired.iter().map(|&watcher| FiredWatch {
+            watcher,
+            event_type,
+            path: Arc::clone(&path),
+        }));
     }
 
     /// A connection closed: drops every watch it held.
     pub fn remove_watcher(&mut self, watcher: WatcherId) {
-        let Some(paths) = self.index.paths_by_watcher.remove(&watcher) else {
-            return;
-        };
-        for key in paths {
-            let Some(watchers) = self.table.get_mut(&*key) else {
-                continue;
-            };
-            if let Some(old) = watchers.remove(&watcher) {
-                self.index.update(&key, watcher, old, 0);
-            }
-            if watchers.is_empty() {
-                self.table.remove(&*key);
-            }
-        }
+        self.data.remove_watcher(watcher);
+        self.child.remove_watcher(watcher);
     }
 
-    /// removeWatches (`remove`) or checkWatches (`!remove`) of `watcher`'s
-    /// watches on exactly `path`, as ZooKeeper 3.9 matches them: `Children`
-    /// the one-shot child watch, `Data` the one-shot data/exists watch,
-    /// `Persistent` and `PersistentRecursive` those modes, `Any` every
-    /// mode. Returns whether any matched; the caller answers NoWatcher when
-    /// none did. Recursive watches on ancestors do not match.
+    /// removeWatches as ZooKeeper 3.8 answers it: `Children` drops
+    /// `watcher`'s child-manager entry on exactly `path`, `Data` its
+    /// data-manager entry, `Any` both, whatever their modes (so `Data`
+    /// drops the data half of a persistent watch). Returns whether any
+    /// entry went; the caller answers NoWatcher when none did. 3.8 knows no
+    /// other watcher type (3.9's Persistent and PersistentRecursive).
     pub fn remove_watches(
         &mut self,
         path: &str,
         watcher: WatcherId,
         watcher_type: WatcherType,
-        remove: bool,
-    ) -> bool {
-        let mask = flags::matched_by(watcher_type);
-        let old = self.bits(path, watcher);
-        if old & mask == 0 {
-            return false;
-        }
-        if remove {
-            self.set_bits(path, watcher, old, old & !mask);
-        }
-        true
+    ) -> Result<bool, WatchError> {
+        Ok(match watcher_type {
+            WatcherType::Children => self.child.remove(path, watcher),
+            WatcherType::Data => self.data.remove(path, watcher),
+            WatcherType::Any => {
+                let child = self.child.remove(path, watcher);
+                let data = self.data.remove(path, watcher);
+                child || data
+            }
+            WatcherType::Persistent | WatcherType::PersistentRecursive => {
+                return Err(WatchError::WatcherTypeUnsupported { watcher_type })
+            }
+        })
     }
 
-    /// Whether `watcher` holds a watch of `kind` on exactly `path`
-    /// (`Exists` and `Data` are the same watch).
+    /// checkWatches as ZooKeeper 3.8 answers it: whether the manager the
+    /// type names (`Any`: either) holds a watch on exactly `path` by ANY
+    /// watcher, not only by `watcher`. A path with no '/' fails
+    /// ([`WatchError::PathNotWalkable`]), as 3.8's parent walk throws.
+    pub fn check_watches(
+        &self,
+        path: &str,
+        watcher: WatcherId,
+        watcher_type: WatcherType,
+    ) -> Result<bool, WatchError> {
+        let not_walkable = |_| WatchError::PathNotWalkable {
+            path: path.to_owned(),
+        };
+        Ok(match watcher_type {
+            WatcherType::Children => self.child.contains(path, watcher).map_err(not_walkable)?,
+            WatcherType::Data => self.data.contains(path, watcher).map_err(not_walkable)?,
+            WatcherType::Any => {
+                let child = self.child.contains(path, watcher).map_err(not_walkable)?;
+                let data = self.data.contains(path, watcher).map_err(not_walkable)?;
+                child || data
+            }
+            WatcherType::Persistent | WatcherType::PersistentRecursive => {
+                return Err(WatchError::WatcherTypeUnsupported { watcher_type })
+            }
+        })
+    }
+
+    /// Whether `watcher` holds a watch of `kind` on exactly `path`: an
+    /// entry of the kind's mode in a manager the kind goes to (`Exists`
+    /// and `Data` are the same watch).
     pub fn contains(&self, path: &str, watcher: WatcherId, kind: WatchKind) -> bool {
-        self.bits(path, watcher) & kind.flag() != 0
+        let (mode, in_data, in_child) = kind.placement();
+        (in_data && self.data.mode(path, watcher) == Some(mode))
+            || (in_child && self.child.mode(path, watcher) == Some(mode))
     }
 
-    /// ZooKeeper's `getWatchCount` (`zk_watch_count` in mntr): members of
-    /// the data set plus members of the child set, where a persistent watch
-    /// is in both and a data + child pair on one path counts two.
+    /// ZooKeeper's `getWatchCount` (`zk_watch_count` in mntr): the data
+    /// manager's entries plus the child manager's. A persistent or
+    /// recursive watch counts two, a getData + getChildren pair two.
     pub fn watch_count(&self) -> usize {
-        self.index.watch_count
+        self.data.size() + self.child.size()
     }
 
-    /// Paths with at least one watch.
-    pub fn path_count(&self) -> usize {
-        self.table.len()
-    }
-
-    /// Watchers (connections) with at least one watch.
-    pub fn watcher_count(&self) -> usize {
-        self.index.paths_by_watcher.len()
-    }
-
-    /// Persistent-recursive watches held.
-    pub fn recursive_watch_count(&self) -> usize {
-        self.index.recursive_count
-    }
-
-    /// For `wchs`.
+    /// For `wchs`: ZooKeeper 3.8 reports its data manager only, counting a
+    /// connection whose data watches have all fired until it closes.
     pub fn summary(&self) -> WatchesSummary {
+        let (num_connections, num_paths, total_watches) = self.data.summary();
         WatchesSummary {
-            num_connections: self.watcher_count(),
-            num_paths: self.path_count(),
-            total_watches: self.table.values().map(BTreeMap::len).sum(),
+            num_connections,
+            num_paths,
+            total_watches,
         }
     }
 
-    /// For `wchc`: each watcher's watched paths (every kind), sorted.
+    /// For `wchc`: each watcher's data-manager paths, sorted (ZooKeeper
+    /// 3.8 dumps its data manager only; a connection whose data watches
+    /// have all fired is listed with no paths).
     pub fn by_watcher(&self) -> BTreeMap<WatcherId, Vec<String>> {
-        self.index
-            .paths_by_watcher
-            .iter()
-            .map(|(&watcher, paths)| {
-                let mut paths: Vec<String> = paths.iter().map(|path| path.to_string()).collect();
-                paths.sort_unstable();
-                (watcher, paths)
-            })
-            .collect()
+        self.data.by_watcher()
     }
 
-    /// For `wchp`: each watched path's watchers (every kind), sorted.
+    /// For `wchp`: each data-manager path's watchers, sorted.
     pub fn by_path(&self) -> BTreeMap<String, Vec<WatcherId>> {
-        self.table
-            .iter()
-            .map(|(path, watchers)| (path.to_string(), watchers.keys().copied().collect()))
-            .collect()
+        self.data.by_path()
     }
 
-    /// One watcher's watches by kind, e.g. to hand them on as SetWatches
-    /// would.
+    /// One watcher's watches by kind (e.g. what a client would hand on in
+    /// setWatches): STANDARD entries of the data manager are `data`, of
+    /// the child manager `child`; a persistent or recursive mode in either
+    /// manager lists the path once.
     pub fn paths_of(&self, watcher: WatcherId) -> WatchPaths {
         let mut report = WatchPaths::default();
-        let Some(paths) = self.index.paths_by_watcher.get(&watcher) else {
-            return report;
-        };
-        for path in paths {
-            let bits = self.bits(path, watcher);
-            let lists = [
-                (flags::DATA, &mut report.data),
-                (flags::CHILD, &mut report.child),
-                (flags::PERSISTENT, &mut report.persistent),
-                (flags::RECURSIVE, &mut report.persistent_recursive),
-            ];
-            for (flag, list) in lists {
-                if bits & flag != 0 {
-                    list.push(path.to_string());
-                }
+        for (path, mode) in self.data.entries_of(watcher) {
+            match mode {
+                Mode::Standard => report.data.push(path.to_string()),
+                Mode::Persistent => report.persistent.push(path.to_string()),
+                Mode::PersistentRecursive => report.persistent_recursive.push(path.to_string()),
             }
         }
-        report.data.sort_unstable();
-        report.child.sort_unstable();
-        report.persistent.sort_unstable();
-        report.persistent_recursive.sort_unstable();
+        for (path, mode) in self.child.entries_of(watcher) {
+            match mode {
+                Mode::Standard => report.child.push(path.to_string()),
+                Mode::Persistent => report.persistent.push(path.to_string()),
+                Mode::PersistentRecursive => report.persistent_recursive.push(path.to_string()),
+            }
+        }
+        for list in [
+            &mut report.data,
+            &mut report.child,
+            &mut report.persistent,
+            &mut report.persistent_recursive,
+        ] {
+            list.sort_unstable();
+            list.dedup();
+        }
         report
-    }
-
-    fn bits(&self, path: &str, watcher: WatcherId) -> u8 {
-        self.table
-            .get(path)
-            .and_then(|watchers| watchers.get(&watcher))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// Changes an existing entry from `old` to `new` bits (`old` != 0).
-    fn set_bits(&mut self, path: &str, watcher: WatcherId, old: u8, new: u8) {
-        let Some((key, _)) = self.table.get_key_value(path) else {
-            return;
-        };
-        let key = Arc::clone(key);
-        if let Some(watchers) = self.table.get_mut(path) {
-            if new == 0 {
-                watchers.remove(&watcher);
-                if watchers.is_empty() {
-                    self.table.remove(path);
-                }
-            } else {
-                watchers.insert(watcher, new);
-            }
-        }
-        self.index.update(&key, watcher, old, new);
-    }
-}
-
-/// The ancestors of an absolute path, nearest first: `/a/b/c` gives `/a/b`,
-/// `/a`, `/`; `/` gives nothing (ZooKeeper's `PathParentIterator` without
-/// its first element).
-fn ancestors(path: &str) -> impl Iterator<Item = &str> {
-    let mut rest = path;
-    std::iter::from_fn(move || {
-        if rest == "/" {
-            return None;
-        }
-        let cut = rest.rfind('/')?;
-        rest = if cut == 0 { "/" } else { &rest[..cut] };
-        Some(rest)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ancestors;
-
-    #[test]
-    fn ancestors_walk_up_to_the_root_nearest_first() {
-        assert_eq!(ancestors("/a/b/c").collect::<Vec<_>>(), ["/a/b", "/a", "/"]);
-        assert_eq!(ancestors("/a").collect::<Vec<_>>(), ["/"]);
-        assert_eq!(ancestors("/").count(), 0);
     }
 }

@@ -23,7 +23,7 @@ impl WatchPaths {
 
 /// ZooKeeper's `WatchesSummary` (the `wchs` four-letter word): how many
 /// connections watch how many paths, and how many (connection, path) pairs
-/// there are. ZooKeeper reports its data set only; this counts every kind.
+/// there are, in the data manager only (as ZooKeeper 3.8 reports it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatchesSummary {
     pub num_connections: usize,

@@ -1,8 +1,10 @@
-//! Random sequences of watch operations give the same notifications and
-//! counts as a plain model of ZooKeeper 3.9's DataTree: two watch managers
-//! (data and child), each a path -> watcher -> modes table, triggered by
-//! walking the path and all its parents, with delete's suppression. The
-//! model is slow and literal on purpose; the manager is indexed.
+//! Random sequences of watch operations give the same notifications,
+//! answers, counts and views as a literal model of ZooKeeper 3.8's
+//! `DataTree` watch calls: two `WatchManager`s (data and child), each a
+//! `watchTable` (path -> watchers), a `watch2Paths` (watcher -> paths, an
+//! emptied set kept) and a `WatcherModeManager` ((watcher, path) -> mode,
+//! STANDARD not stored), walked with `PathParentIterator`. The model is
+//! slow and written the way the Java is on purpose; the manager is indexed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,102 +12,165 @@ use proptest::prelude::*;
 use ringkeeper_jute::{EventType, WatcherType};
 use ringkeeper_watch::{WatchKind, WatchManager, WatcherId};
 
-const STANDARD: u8 = 1;
-const PERSISTENT: u8 = 2;
-const RECURSIVE: u8 = 4;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Standard,
+    Persistent,
+    Recursive,
+}
 
-/// One of ZooKeeper's two `WatchManager`s: path -> watcher -> `WatchStats`.
+/// `PathParentIterator.forAll`/`forPathOnly`, computing each parent as it
+/// hands out the path: `Err` where Java's `substring(0, -1)` throws.
+fn parent_walk(path: &str, all: bool) -> Vec<Result<(String, bool), ()>> {
+    let mut steps = Vec::new();
+    let mut rest = path.to_string();
+    let max_level: i64 = if all { i64::MAX } else { 0 };
+    let mut level: i64 = -1;
+    while !rest.is_empty() && level < max_level {
+        let local = rest.clone();
+        level += 1;
+        if rest == "/" {
+            rest = String::new();
+        } else {
+            let Some(cut) = rest.rfind('/') else {
+                steps.push(Err(()));
+                return steps;
+            };
+            rest.truncate(cut);
+            if rest.is_empty() {
+                rest = "/".into();
+            }
+        }
+        steps.push(Ok((local, level > 0)));
+    }
+    steps
+}
+
+/// One of ZooKeeper 3.8's `WatchManager`s.
 #[derive(Default)]
 struct ModelManager {
-    table: BTreeMap<String, BTreeMap<WatcherId, u8>>,
+    watch_table: BTreeMap<String, BTreeSet<WatcherId>>,
+    watch2_paths: BTreeMap<WatcherId, BTreeSet<String>>,
+    modes: BTreeMap<(WatcherId, String), Mode>,
 }
 
 impl ModelManager {
-    fn add(&mut self, path: &str, watcher: WatcherId, mode: u8) {
-        *self
-            .table
+    fn recursive_qty(&self) -> usize {
+        self.modes
+            .values()
+            .filter(|m| **m == Mode::Recursive)
+            .count()
+    }
+
+    fn mode(&self, watcher: WatcherId, path: &str) -> Mode {
+        self.modes
+            .get(&(watcher, path.to_string()))
+            .copied()
+            .unwrap_or(Mode::Standard)
+    }
+
+    fn add_watch(&mut self, path: &str, watcher: WatcherId, mode: Mode) {
+        self.watch_table
             .entry(path.into())
             .or_default()
+            .insert(watcher);
+        self.watch2_paths
             .entry(watcher)
-            .or_default() |= mode;
-    }
-
-    fn has(&self, path: &str, watcher: WatcherId, mode: Option<u8>) -> bool {
-        let stats = self
-            .table
-            .get(path)
-            .and_then(|w| w.get(&watcher))
-            .copied()
-            .unwrap_or(0);
-        match mode {
-            Some(mode) => stats & mode != 0,
-            None => stats != 0,
+            .or_default()
+            .insert(path.into());
+        if mode == Mode::Standard {
+            self.modes.remove(&(watcher, path.to_string()));
+        } else {
+            self.modes.insert((watcher, path.to_string()), mode);
         }
     }
 
-    /// `removeWatcher(path, watcher, mode)`; `None` removes every mode.
-    fn remove(&mut self, path: &str, watcher: WatcherId, mode: Option<u8>) -> bool {
-        let Some(watchers) = self.table.get_mut(path) else {
-            return false;
-        };
-        let Some(stats) = watchers.get_mut(&watcher) else {
-            return false;
-        };
-        let old = *stats;
-        *stats &= !mode.unwrap_or(0xff);
-        let changed = *stats != old;
-        if *stats == 0 {
-            watchers.remove(&watcher);
+    fn trigger_watch(&mut self, path: &str, children_changed: bool) -> BTreeSet<WatcherId> {
+        let mut watchers = BTreeSet::new();
+        let all = self.recursive_qty() > 0;
+        for step in parent_walk(path, all) {
+            let (local, at_parent) = step.expect("a node's path walks");
+            let Some(this_watchers) = self.watch_table.get(&local).cloned() else {
+                continue;
+            };
+            for watcher in this_watchers {
+                let mode = self.mode(watcher, &local);
+                if mode == Mode::Recursive {
+                    if !children_changed {
+                        watchers.insert(watcher);
+                    }
+                } else if !at_parent {
+                    watchers.insert(watcher);
+                    if mode == Mode::Standard {
+                        self.watch_table.get_mut(&local).unwrap().remove(&watcher);
+                        if let Some(paths) = self.watch2_paths.get_mut(&watcher) {
+                            paths.remove(&local);
+                        }
+                    }
+                }
+            }
+            if self.watch_table[&local].is_empty() {
+                self.watch_table.remove(&local);
+            }
         }
-        if watchers.is_empty() {
-            self.table.remove(path);
-        }
-        changed
+        watchers
     }
 
     fn remove_watcher(&mut self, watcher: WatcherId) {
-        for watchers in self.table.values_mut() {
-            watchers.remove(&watcher);
+        let Some(paths) = self.watch2_paths.remove(&watcher) else {
+            return;
+        };
+        for path in paths {
+            if let Some(list) = self.watch_table.get_mut(&path) {
+                list.remove(&watcher);
+                if list.is_empty() {
+                    self.watch_table.remove(&path);
+                }
+            }
+            self.modes.remove(&(watcher, path));
         }
-        self.table.retain(|_, watchers| !watchers.is_empty());
     }
 
-    /// `triggerWatch`: the path itself fires every watcher on it and drops
-    /// STANDARD; each parent fires its PERSISTENT_RECURSIVE watchers.
-    fn trigger(&mut self, path: &str) -> BTreeSet<WatcherId> {
-        let mut fired = BTreeSet::new();
-        if let Some(watchers) = self.table.get_mut(path) {
-            for (&watcher, stats) in watchers.iter_mut() {
-                fired.insert(watcher);
-                *stats &= !STANDARD;
+    fn remove_watcher_on(&mut self, path: &str, watcher: WatcherId) -> bool {
+        let Some(paths) = self.watch2_paths.get_mut(&watcher) else {
+            return false;
+        };
+        if !paths.remove(path) {
+            return false;
+        }
+        let Some(list) = self.watch_table.get_mut(path) else {
+            return false;
+        };
+        if !list.remove(&watcher) {
+            return false;
+        }
+        if list.is_empty() {
+            self.watch_table.remove(path);
+        }
+        self.modes.remove(&(watcher, path.to_string()));
+        true
+    }
+
+    fn contains_watcher(&self, path: &str, watcher: WatcherId) -> Result<bool, ()> {
+        let mode = self.mode(watcher, path);
+        for step in parent_walk(path, self.recursive_qty() > 0) {
+            let (local, at_parent) = step?;
+            if !at_parent && self.watch_table.contains_key(&local) {
+                return Ok(true);
             }
-            watchers.retain(|_, stats| *stats != 0);
-            if watchers.is_empty() {
-                self.table.remove(path);
+            if mode == Mode::Recursive {
+                return Ok(true);
             }
         }
-        let mut parent = path.to_owned();
-        while parent != "/" {
-            let cut = parent.rfind('/').expect("absolute path");
-            parent.truncate(cut.max(1));
-            if let Some(watchers) = self.table.get(&parent) {
-                fired.extend(
-                    watchers
-                        .iter()
-                        .filter(|(_, s)| **s & RECURSIVE != 0)
-                        .map(|(w, _)| *w),
-                );
-            }
-        }
-        fired
+        Ok(false)
     }
 
     fn size(&self) -> usize {
-        self.table.values().map(BTreeMap::len).sum()
+        self.watch_table.values().map(BTreeSet::len).sum()
     }
 }
 
-/// ZooKeeper 3.9's DataTree watch calls.
+/// ZooKeeper 3.8's `DataTree` watch calls.
 #[derive(Default)]
 struct Model {
     data: ModelManager,
@@ -115,74 +180,70 @@ struct Model {
 impl Model {
     fn add(&mut self, path: &str, watcher: WatcherId, kind: WatchKind) {
         match kind {
-            WatchKind::Data | WatchKind::Exists => self.data.add(path, watcher, STANDARD),
-            WatchKind::Child => self.child.add(path, watcher, STANDARD),
-            WatchKind::Persistent => {
-                self.data.add(path, watcher, PERSISTENT);
-                self.child.add(path, watcher, PERSISTENT);
+            WatchKind::Data | WatchKind::Exists => {
+                self.data.add_watch(path, watcher, Mode::Standard)
             }
-            WatchKind::PersistentRecursive => self.data.add(path, watcher, RECURSIVE),
+            WatchKind::Child => self.child.add_watch(path, watcher, Mode::Standard),
+            WatchKind::Persistent => {
+                self.data.add_watch(path, watcher, Mode::Persistent);
+                self.child.add_watch(path, watcher, Mode::Persistent);
+            }
+            WatchKind::PersistentRecursive => {
+                self.data.add_watch(path, watcher, Mode::Recursive);
+                self.child.add_watch(path, watcher, Mode::Recursive);
+            }
         }
     }
 
+    /// The watchers that get the event (the suppressed ones do not).
     fn trigger(&mut self, path: &str, event_type: EventType) -> BTreeSet<WatcherId> {
         match event_type {
-            EventType::NodeCreated | EventType::NodeDataChanged => self.data.trigger(path),
-            EventType::NodeChildrenChanged => self.child.trigger(path),
+            EventType::NodeCreated | EventType::NodeDataChanged => {
+                self.data.trigger_watch(path, false)
+            }
+            EventType::NodeChildrenChanged => self.child.trigger_watch(path, true),
             EventType::NodeDeleted => {
-                let mut fired = self.data.trigger(path);
-                fired.extend(self.child.trigger(path));
-                fired
+                let processed = self.data.trigger_watch(path, false);
+                let child = self.child.trigger_watch(path, false);
+                processed.union(&child).copied().collect()
             }
             _ => BTreeSet::new(),
         }
     }
 
-    fn contains(&self, path: &str, watcher: WatcherId, kind: WatchKind) -> bool {
-        match kind {
-            WatchKind::Data | WatchKind::Exists => self.data.has(path, watcher, Some(STANDARD)),
-            WatchKind::Child => self.child.has(path, watcher, Some(STANDARD)),
-            WatchKind::Persistent => self.data.has(path, watcher, Some(PERSISTENT)),
-            WatchKind::PersistentRecursive => self.data.has(path, watcher, Some(RECURSIVE)),
+    fn remove_watch(&mut self, path: &str, watcher: WatcherId, t: WatcherType) -> Result<bool, ()> {
+        match t {
+            WatcherType::Children => Ok(self.child.remove_watcher_on(path, watcher)),
+            WatcherType::Data => Ok(self.data.remove_watcher_on(path, watcher)),
+            WatcherType::Any => {
+                let child = self.child.remove_watcher_on(path, watcher);
+                let data = self.data.remove_watcher_on(path, watcher);
+                Ok(child || data)
+            }
+            _ => Err(()),
         }
     }
 
-    /// `DataTree.containsWatcher` / `removeWatch`.
-    fn remove_watches(
-        &mut self,
-        path: &str,
-        watcher: WatcherId,
-        watcher_type: WatcherType,
-        remove: bool,
-    ) -> bool {
-        if !remove {
-            return match watcher_type {
-                WatcherType::Children => self.child.has(path, watcher, Some(STANDARD)),
-                WatcherType::Data => self.data.has(path, watcher, Some(STANDARD)),
-                WatcherType::Persistent => self.data.has(path, watcher, Some(PERSISTENT)),
-                WatcherType::PersistentRecursive => self.data.has(path, watcher, Some(RECURSIVE)),
-                WatcherType::Any => {
-                    self.child.has(path, watcher, None) || self.data.has(path, watcher, None)
-                }
-            };
-        }
-        match watcher_type {
-            WatcherType::Children => self.child.remove(path, watcher, Some(STANDARD)),
-            WatcherType::Data => self.data.remove(path, watcher, Some(STANDARD)),
-            WatcherType::Persistent => {
-                let child = self.child.remove(path, watcher, Some(PERSISTENT));
-                self.data.remove(path, watcher, Some(PERSISTENT)) | child
-            }
-            WatcherType::PersistentRecursive => self.data.remove(path, watcher, Some(RECURSIVE)),
+    fn contains_watcher(&self, path: &str, watcher: WatcherId, t: WatcherType) -> Result<bool, ()> {
+        match t {
+            WatcherType::Children => self.child.contains_watcher(path, watcher),
+            WatcherType::Data => self.data.contains_watcher(path, watcher),
             WatcherType::Any => {
-                let child = self.child.remove(path, watcher, None);
-                self.data.remove(path, watcher, None) | child
+                let child = self.child.contains_watcher(path, watcher)?;
+                let data = self.data.contains_watcher(path, watcher)?;
+                Ok(child || data)
             }
+            _ => Err(()),
         }
     }
 }
 
-const PATHS: &[&str] = &["/", "/a", "/a/b", "/a/b/c", "/ab", "/b"];
+/// Watched paths, odd ones included (ZooKeeper checks none); only the
+/// absolute ones (the first [`NODE_PATHS`]) are nodes that change.
+const PATHS: &[&str] = &[
+    "/", "/a", "/a/b", "/a/b/c", "/ab", "/b", "/a/", "a", "x/y", "",
+];
+const NODE_PATHS: usize = 6;
 const KINDS: &[WatchKind] = &[
     WatchKind::Data,
     WatchKind::Exists,
@@ -201,25 +262,28 @@ const EVENTS: &[EventType] = &[
 enum Op {
     Add(usize, WatcherId, usize),
     Trigger(usize, usize),
-    RemoveWatches(usize, WatcherId, WatcherType, bool),
+    RemoveWatches(usize, WatcherId, WatcherType),
+    CheckWatches(usize, WatcherId, WatcherType),
     RemoveWatcher(WatcherId),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     let path = 0..PATHS.len();
     let watcher = 1..4u64;
+    let watcher_type = proptest::sample::select(WatcherType::ALL);
     prop_oneof![
         4 => (path.clone(), watcher.clone(), 0..KINDS.len()).prop_map(|(p, w, k)| Op::Add(p, w, k)),
-        4 => (path.clone(), 0..EVENTS.len()).prop_map(|(p, e)| Op::Trigger(p, e)),
-        2 => (path, watcher.clone(), proptest::sample::select(WatcherType::ALL), any::<bool>())
-            .prop_map(|(p, w, t, r)| Op::RemoveWatches(p, w, t, r)),
+        4 => (0..NODE_PATHS, 0..EVENTS.len()).prop_map(|(p, e)| Op::Trigger(p, e)),
+        2 => (path.clone(), watcher.clone(), watcher_type.clone())
+            .prop_map(|(p, w, t)| Op::RemoveWatches(p, w, t)),
+        2 => (path, watcher.clone(), watcher_type).prop_map(|(p, w, t)| Op::CheckWatches(p, w, t)),
         1 => watcher.prop_map(Op::RemoveWatcher),
     ]
 }
 
 proptest! {
     #[test]
-    fn manager_agrees_with_a_literal_model_of_zookeeper(ops in proptest::collection::vec(op(), 1..80)) {
+    fn manager_agrees_with_a_literal_model_of_zookeeper_3_8(ops in proptest::collection::vec(op(), 1..80)) {
         let mut manager = WatchManager::new(usize::MAX);
         let mut model = Model::default();
         let mut out = Vec::new();
@@ -238,10 +302,17 @@ proptest! {
                     prop_assert!(out.iter().all(|f| &*f.path == PATHS[p] && f.event_type == EVENTS[e]));
                     prop_assert_eq!(unique, model.trigger(PATHS[p], EVENTS[e]), "{} {:?}", PATHS[p], EVENTS[e]);
                 }
-                Op::RemoveWatches(p, w, t, remove) => {
+                Op::RemoveWatches(p, w, t) => {
                     prop_assert_eq!(
-                        manager.remove_watches(PATHS[p], w, t, remove),
-                        model.remove_watches(PATHS[p], w, t, remove)
+                        manager.remove_watches(PATHS[p], w, t).map_err(|_| ()),
+                        model.remove_watch(PATHS[p], w, t)
+                    );
+                }
+                Op::CheckWatches(p, w, t) => {
+                    prop_assert_eq!(
+                        manager.check_watches(PATHS[p], w, t).map_err(|_| ()),
+                        model.contains_watcher(PATHS[p], w, t),
+                        "checkWatches {:?} {} {:?}", PATHS[p], w, t
                     );
                 }
                 Op::RemoveWatcher(w) => {
@@ -251,15 +322,27 @@ proptest! {
                 }
             }
             prop_assert_eq!(manager.watch_count(), model.data.size() + model.child.size());
-            for path in PATHS {
-                for watcher in 1..4 {
-                    for &kind in KINDS {
-                        prop_assert_eq!(manager.contains(path, watcher, kind), model.contains(path, watcher, kind));
-                    }
-                }
-            }
-            let model_paths: BTreeSet<&String> = model.data.table.keys().chain(model.child.table.keys()).collect();
-            prop_assert_eq!(manager.path_count(), model_paths.len());
+            let summary = manager.summary();
+            prop_assert_eq!(summary.num_connections, model.data.watch2_paths.len());
+            prop_assert_eq!(summary.num_paths, model.data.watch_table.len());
+            prop_assert_eq!(
+                summary.total_watches,
+                model.data.watch2_paths.values().map(BTreeSet::len).sum::<usize>()
+            );
+            let by_path: BTreeMap<String, Vec<WatcherId>> = model
+                .data
+                .watch_table
+                .iter()
+                .map(|(path, watchers)| (path.clone(), watchers.iter().copied().collect()))
+                .collect();
+            prop_assert_eq!(manager.by_path(), by_path);
+            let by_watcher: BTreeMap<WatcherId, Vec<String>> = model
+                .data
+                .watch2_paths
+                .iter()
+                .map(|(watcher, paths)| (*watcher, paths.iter().cloned().collect()))
+                .collect();
+            prop_assert_eq!(manager.by_watcher(), by_watcher);
         }
     }
 }

@@ -1,5 +1,4 @@
-//! removeWatches and checkWatches, matched as ZooKeeper 3.9 matches them
-//! (ZOOKEEPER-4471/4472), and limits.
+//! removeWatches and checkWatches as ZooKeeper 3.8 answers them, and limits.
 
 use ringkeeper_jute::{EventType, WatcherType};
 use ringkeeper_watch::{WatchError, WatchKind, WatchManager};
@@ -15,105 +14,125 @@ fn manager_with(watches: &[(&str, u64, WatchKind)]) -> WatchManager {
 }
 
 #[test]
-fn removing_a_watch_that_does_not_exist_matches_nothing() {
-    // Another connection's watch on the same path does not count (3.8's
-    // checkWatches said yes here).
+fn removing_another_connections_watch_matches_nothing() {
     let mut manager = manager_with(&[("/a", 2, WatchKind::Data)]);
-    for watcher_type in WatcherType::ALL.iter().copied() {
-        assert!(!manager.remove_watches("/a", 1, watcher_type, false));
-        assert!(!manager.remove_watches("/a", 1, watcher_type, true));
-        assert!(!manager.remove_watches("/missing", 2, watcher_type, true));
+    for watcher_type in [WatcherType::Children, WatcherType::Data, WatcherType::Any] {
+        assert_eq!(manager.remove_watches("/a", 1, watcher_type), Ok(false));
+        assert_eq!(
+            manager.remove_watches("/missing", 2, watcher_type),
+            Ok(false)
+        );
     }
     assert!(manager.contains("/a", 2, WatchKind::Data));
 }
 
+/// ZooKeeper 3.8's checkWatches answers whether ANY connection holds a
+/// watch on the path in the manager the type names, not whether the
+/// asking connection does.
 #[test]
-fn check_watches_reports_without_removing() {
-    let mut manager = manager_with(&[("/a", 1, WatchKind::Child)]);
+fn check_watches_sees_any_connections_watch_on_the_path() {
+    let manager = manager_with(&[("/a", 2, WatchKind::Data)]);
 
-    assert!(manager.remove_watches("/a", 1, WatcherType::Children, false));
-    assert!(manager.remove_watches("/a", 1, WatcherType::Any, false));
-    assert!(!manager.remove_watches("/a", 1, WatcherType::Data, false));
-    assert!(manager.contains("/a", 1, WatchKind::Child));
+    assert_eq!(manager.check_watches("/a", 1, WatcherType::Data), Ok(true));
+    assert_eq!(manager.check_watches("/a", 1, WatcherType::Any), Ok(true));
+    assert_eq!(
+        manager.check_watches("/a", 1, WatcherType::Children),
+        Ok(false)
+    );
+    assert_eq!(manager.check_watches("/b", 2, WatcherType::Any), Ok(false));
+    assert!(manager.contains("/a", 2, WatchKind::Data), "only checked");
+}
+
+/// ZooKeeper 3.8's WatcherType knows Children, Data and Any; 4 and 5
+/// (3.9's Persistent and PersistentRecursive) throw, and the request
+/// fails with MarshallingError.
+#[test]
+fn persistent_watcher_types_are_unknown_to_zookeeper_3_8() {
+    let mut manager = manager_with(&[("/a", 1, WatchKind::Persistent)]);
+    for watcher_type in [WatcherType::Persistent, WatcherType::PersistentRecursive] {
+        assert_eq!(
+            manager.remove_watches("/a", 1, watcher_type),
+            Err(WatchError::WatcherTypeUnsupported { watcher_type })
+        );
+        assert_eq!(
+            manager.check_watches("/a", 1, watcher_type),
+            Err(WatchError::WatcherTypeUnsupported { watcher_type })
+        );
+    }
+    assert!(manager.contains("/a", 1, WatchKind::Persistent));
+}
+
+/// ZooKeeper 3.8's parent walk cuts at the last '/': a checkWatches on a
+/// path with none throws (MarshallingError), one on "" walks nothing.
+#[test]
+fn check_watches_on_a_path_without_a_slash_fails() {
+    let manager = manager_with(&[("a", 1, WatchKind::Exists)]);
+
+    assert_eq!(
+        manager.check_watches("a", 1, WatcherType::Data),
+        Err(WatchError::PathNotWalkable { path: "a".into() })
+    );
+    assert_eq!(manager.check_watches("", 1, WatcherType::Any), Ok(false));
+}
+
+#[test]
+fn a_watch_on_a_relative_path_is_kept_and_can_be_removed() {
+    let mut manager = manager_with(&[("a", 1, WatchKind::Exists)]);
+    assert_eq!(manager.watch_count(), 1);
+    assert_eq!(manager.remove_watches("a", 1, WatcherType::Data), Ok(true));
+    assert_eq!(manager.watch_count(), 0);
 }
 
 #[test]
 fn data_type_removes_the_data_watch_and_keeps_the_child_watch() {
     let mut manager = manager_with(&[("/a", 1, WatchKind::Exists), ("/a", 1, WatchKind::Child)]);
 
-    assert!(manager.remove_watches("/a", 1, WatcherType::Data, true));
+    assert_eq!(manager.remove_watches("/a", 1, WatcherType::Data), Ok(true));
     assert!(!manager.contains("/a", 1, WatchKind::Data));
     assert!(manager.contains("/a", 1, WatchKind::Child));
-    assert!(
-        !manager.remove_watches("/a", 1, WatcherType::Data, true),
+    assert_eq!(
+        manager.remove_watches("/a", 1, WatcherType::Data),
+        Ok(false),
         "already gone"
     );
     assert_eq!(manager.watch_count(), 1);
 }
 
+/// ZOOKEEPER-4471/4472 as 3.8 has them: removeWatches Data (Children)
+/// removes the data (child) half of a persistent watch, leaving the other
+/// half firing.
 #[test]
-fn data_and_children_types_do_not_match_a_persistent_watch() {
-    // ZooKeeper 3.8 removed the data half (or the child half) of the
-    // persistent watch here; 3.9 does not match it (ZOOKEEPER-4471).
-    let mut manager = manager_with(&[
-        ("/a", 1, WatchKind::Persistent),
-        ("/b", 1, WatchKind::PersistentRecursive),
-    ]);
+fn data_and_children_types_remove_half_of_a_persistent_watch() {
+    let mut manager = manager_with(&[("/a", 1, WatchKind::Persistent)]);
 
-    for path in ["/a", "/b"] {
-        assert!(!manager.remove_watches(path, 1, WatcherType::Data, true));
-        assert!(!manager.remove_watches(path, 1, WatcherType::Children, true));
-    }
+    assert_eq!(manager.remove_watches("/a", 1, WatcherType::Data), Ok(true));
     let mut out = Vec::new();
-    manager.trigger("/a", EventType::NodeChildrenChanged, &mut out);
     manager.trigger("/a", EventType::NodeDataChanged, &mut out);
-    manager.trigger("/b/c", EventType::NodeCreated, &mut out);
-    assert_eq!(out.len(), 3, "the persistent watches still fire: {out:?}");
+    assert!(out.is_empty(), "the data half is gone: {out:?}");
+    manager.trigger("/a", EventType::NodeChildrenChanged, &mut out);
+    assert_eq!(out.len(), 1, "the child half stays: {out:?}");
+    assert_eq!(
+        manager.remove_watches("/a", 1, WatcherType::Children),
+        Ok(true)
+    );
+    assert_eq!(manager.watch_count(), 0);
 }
 
 #[test]
-fn any_type_removes_every_mode_on_the_path() {
+fn any_type_removes_the_entries_of_both_managers() {
     let mut manager = manager_with(&[
         ("/a", 1, WatchKind::Data),
         ("/a", 1, WatchKind::Child),
-        ("/a", 1, WatchKind::Persistent),
-        ("/a", 1, WatchKind::PersistentRecursive),
+        ("/b", 1, WatchKind::PersistentRecursive),
         ("/a", 2, WatchKind::Data),
     ]);
 
-    assert!(manager.remove_watches("/a", 1, WatcherType::Any, true));
-    assert!(!manager.remove_watches("/a", 1, WatcherType::Any, false));
-    assert_eq!(manager.recursive_watch_count(), 0);
+    assert_eq!(manager.remove_watches("/a", 1, WatcherType::Any), Ok(true));
+    assert_eq!(manager.remove_watches("/b", 1, WatcherType::Any), Ok(true));
+    assert_eq!(manager.remove_watches("/a", 1, WatcherType::Any), Ok(false));
     assert_eq!(manager.watch_count(), 1);
-    assert_eq!(manager.watcher_count(), 1);
-}
-
-#[test]
-fn persistent_type_removes_the_persistent_watch_and_keeps_one_shot_and_recursive_ones() {
-    let mut manager = manager_with(&[
-        ("/a", 1, WatchKind::Data),
-        ("/a", 1, WatchKind::Persistent),
-        ("/a", 1, WatchKind::PersistentRecursive),
-    ]);
-
-    assert!(manager.remove_watches("/a", 1, WatcherType::Persistent, true));
-    assert!(!manager.contains("/a", 1, WatchKind::Persistent));
-    assert!(manager.contains("/a", 1, WatchKind::Data));
-    assert!(manager.contains("/a", 1, WatchKind::PersistentRecursive));
-}
-
-#[test]
-fn persistent_recursive_type_removes_only_the_recursive_watch() {
-    let mut manager = manager_with(&[
-        ("/a", 1, WatchKind::Persistent),
-        ("/a", 1, WatchKind::PersistentRecursive),
-    ]);
-
-    assert!(manager.remove_watches("/a", 1, WatcherType::PersistentRecursive, true));
-    assert!(manager.contains("/a", 1, WatchKind::Persistent));
-    assert_eq!(manager.recursive_watch_count(), 0);
     let mut out = Vec::new();
-    manager.trigger("/a/b", EventType::NodeCreated, &mut out);
+    manager.trigger("/b/c", EventType::NodeCreated, &mut out);
     assert!(out.is_empty(), "no recursive watch left: {out:?}");
 }
 
@@ -121,21 +140,22 @@ fn persistent_recursive_type_removes_only_the_recursive_watch() {
 fn recursive_watch_on_an_ancestor_does_not_match_a_descendant_path() {
     let mut manager = manager_with(&[("/", 1, WatchKind::PersistentRecursive)]);
 
-    assert!(!manager.remove_watches("/a", 1, WatcherType::Any, false));
-    assert!(!manager.remove_watches("/a", 1, WatcherType::PersistentRecursive, true));
+    assert_eq!(manager.check_watches("/a", 1, WatcherType::Any), Ok(false));
+    assert_eq!(manager.remove_watches("/a", 1, WatcherType::Any), Ok(false));
     assert!(manager.contains("/", 1, WatchKind::PersistentRecursive));
 }
 
 #[test]
 fn watch_count_counts_as_zookeepers_get_watch_count() {
-    // Data-set members plus child-set members.
+    // The data manager's entries plus the child manager's; ONE mode per
+    // entry, so a later kind on the same manager replaces, not adds.
     let cases: [(&[WatchKind], usize); 7] = [
         (&[WatchKind::Data], 1),
         (&[WatchKind::Exists, WatchKind::Data], 1),
         (&[WatchKind::Child], 1),
         (&[WatchKind::Data, WatchKind::Child], 2),
         (&[WatchKind::Persistent], 2),
-        (&[WatchKind::PersistentRecursive], 1),
+        (&[WatchKind::PersistentRecursive], 2),
         (
             &[WatchKind::Persistent, WatchKind::Data, WatchKind::Child],
             2,
@@ -188,21 +208,5 @@ fn persistent_watch_that_would_pass_the_limit_is_refused_whole() {
         Err(WatchError::WatchLimitReached { watches_max: 1 })
     );
     assert_eq!(manager.watch_count(), 0);
-    assert_eq!(manager.path_count(), 0);
-}
-
-#[test]
-fn relative_path_is_refused() {
-    let mut manager = WatchManager::new(WATCHES_MAX);
-
-    assert_eq!(
-        manager.add("a/b", 1, WatchKind::Data),
-        Err(WatchError::InvalidPath { path: "a/b".into() })
-    );
-    assert_eq!(
-        manager.add("", 1, WatchKind::Data),
-        Err(WatchError::InvalidPath {
-            path: String::new()
-        })
-    );
+    assert!(manager.by_path().is_empty());
 }

@@ -78,8 +78,8 @@ fn data_watch_fires_node_data_changed_once_then_is_gone() {
         [event(1, NodeDataChanged, "/a")]
     );
     assert_eq!(fire(&mut manager, "/a", NodeDataChanged), []);
-    assert_eq!(manager.path_count(), 0);
-    assert_eq!(manager.watcher_count(), 0);
+    assert_eq!(manager.watch_count(), 0);
+    assert!(manager.by_path().is_empty());
 }
 
 #[test]
@@ -175,7 +175,7 @@ fn persistent_watch_fires_every_event_on_its_path_and_stays() {
         [event(1, NodeCreated, "/a")]
     );
     assert!(manager.contains("/a", 1, WatchKind::Persistent));
-    assert_eq!(manager.watch_count(), 2);
+    assert_eq!(manager.watch_count(), 2, "one entry in each manager");
 }
 
 #[test]
@@ -279,25 +279,61 @@ fn recursive_watch_fires_for_a_node_one_hundred_levels_below() {
     );
 }
 
+/// ZOOKEEPER-4466 as 3.8 has it: a getData watch on a path where the same
+/// connection holds a persistent watch replaces the data half of that
+/// watch with a one-shot watch. It fires once; data changes are then not
+/// seen, while the child half still fires NodeChildrenChanged.
 #[test]
-fn one_shot_and_persistent_watch_of_one_watcher_on_one_path_coexist() {
-    // ZooKeeper 3.8 keeps one mode per (watcher, path): the later getData
-    // would turn the persistent watch into a one-shot one (ZOOKEEPER-4466).
-    // 3.9 and ringkeeper keep both: one event per change, and the
-    // persistent watch stays after the one-shot watch has fired.
+fn one_shot_watch_replaces_the_data_half_of_a_persistent_watch_on_the_same_path() {
     let mut manager = WatchManager::new(WATCHES_MAX);
     watch(&mut manager, "/a", 1, WatchKind::Persistent);
     watch(&mut manager, "/a", 1, WatchKind::Data);
+    assert!(manager.contains("/a", 1, WatchKind::Data));
+    assert!(
+        manager.contains("/a", 1, WatchKind::Persistent),
+        "child half"
+    );
 
     assert_eq!(
         fire(&mut manager, "/a", NodeDataChanged),
         [event(1, NodeDataChanged, "/a")]
     );
-    assert!(!manager.contains("/a", 1, WatchKind::Data));
-    assert!(manager.contains("/a", 1, WatchKind::Persistent));
+    assert_eq!(fire(&mut manager, "/a", NodeDataChanged), []);
+    assert_eq!(
+        fire(&mut manager, "/a", NodeChildrenChanged),
+        [event(1, NodeChildrenChanged, "/a")]
+    );
+    // addWatch again makes it whole.
+    watch(&mut manager, "/a", 1, WatchKind::Persistent);
     assert_eq!(
         fire(&mut manager, "/a", NodeDataChanged),
         [event(1, NodeDataChanged, "/a")]
+    );
+}
+
+/// ZOOKEEPER-4466 with a recursive watch: an exists watch on the watched
+/// path turns its data half one-shot, so after that fires, creates below
+/// the path are not seen, but deletes are (the child manager's recursive
+/// half still walks up for NodeDeleted).
+#[test]
+fn exists_watch_on_a_recursive_watch_path_leaves_only_deletes_below_it() {
+    let mut manager = WatchManager::new(WATCHES_MAX);
+    watch(&mut manager, "/a", 1, WatchKind::PersistentRecursive);
+    watch(&mut manager, "/a", 1, WatchKind::Exists);
+
+    assert_eq!(
+        create(&mut manager, "/a/b", "/a"),
+        [],
+        "the data manager's entry on /a is one-shot: no parent match"
+    );
+    assert_eq!(
+        fire(&mut manager, "/a", NodeDataChanged),
+        [event(1, NodeDataChanged, "/a")]
+    );
+    assert_eq!(create(&mut manager, "/a/c", "/a"), []);
+    assert_eq!(
+        delete(&mut manager, "/a/c", "/a"),
+        [event(1, NodeDeleted, "/a/c")]
     );
 }
 
@@ -362,9 +398,12 @@ fn closed_connection_loses_every_watch() {
         [event(2, NodeDataChanged, "/a")]
     );
     assert_eq!(manager.watch_count(), 0);
-    assert_eq!(manager.recursive_watch_count(), 0);
-    assert_eq!(manager.path_count(), 0);
-    assert_eq!(manager.watcher_count(), 0);
+    assert_eq!(
+        manager.summary().num_connections,
+        1,
+        "connection 2 until it closes"
+    );
+    assert!(manager.by_path().is_empty());
     manager.remove_watcher(1); // a second close is harmless
 }
 
@@ -372,7 +411,7 @@ fn closed_connection_loses_every_watch() {
 fn events_that_are_not_tree_changes_notify_nobody() {
     let mut manager = WatchManager::new(WATCHES_MAX);
     watch(&mut manager, "/a", 1, WatchKind::Data);
-    watch(&mut manager, "/a", 1, WatchKind::Persistent);
+    watch(&mut manager, "/a", 2, WatchKind::Persistent);
     watch(&mut manager, "/", 1, WatchKind::PersistentRecursive);
 
     for event_type in [

@@ -97,7 +97,13 @@ impl ZkServer {
                     Perms::READ,
                     &self.connection(conn)?.auth,
                 )?;
-                let total = self.tree.all_children_number(path).unwrap_or(0);
+                let mut total = self.tree.all_children_number(path).unwrap_or(0);
+                if request.path.is_empty() {
+                    // ZooKeeper counts the node keys that start with
+                    // path + "/": for "" that is every node but the one
+                    // keyed "" (the root, again), "/" included.
+                    total += 1;
+                }
                 Ok(Some(Box::new(GetAllChildrenNumberResponse {
                     total_number: i32::try_from(total).unwrap_or(i32::MAX),
                 })))
@@ -149,23 +155,27 @@ impl ZkServer {
             ReadRequest::CheckWatches(request) => {
                 let watcher_type = WatcherType::from_i32(request.watcher_type)
                     .ok_or(ErrorCode::MarshallingError)?;
-                match self
+                let held = self
                     .watches
-                    .remove_watches(&request.path, conn, watcher_type, false)
-                {
-                    true => Ok(None),
-                    false => Err(ErrorCode::NoWatcher),
+                    .check_watches(&request.path, conn, watcher_type)
+                    .map_err(|_| ErrorCode::MarshallingError)?;
+                if held {
+                    Ok(None)
+                } else {
+                    Err(ErrorCode::NoWatcher)
                 }
             }
             ReadRequest::RemoveWatches(request) => {
                 let watcher_type = WatcherType::from_i32(request.watcher_type)
                     .ok_or(ErrorCode::MarshallingError)?;
-                match self
+                let removed = self
                     .watches
-                    .remove_watches(&request.path, conn, watcher_type, true)
-                {
-                    true => Ok(None),
-                    false => Err(ErrorCode::NoWatcher),
+                    .remove_watches(&request.path, conn, watcher_type)
+                    .map_err(|_| ErrorCode::MarshallingError)?;
+                if removed {
+                    Ok(None)
+                } else {
+                    Err(ErrorCode::NoWatcher)
                 }
             }
             ReadRequest::WhoAmI => {
@@ -226,15 +236,13 @@ impl ZkServer {
         Ok((children, stat))
     }
 
-    /// Registers a watch. A path that is not absolute cannot be watched
-    /// (ZooKeeper would keep a watch no change can fire): ignored. Past
+    /// Registers a watch (on any path: ZooKeeper checks none). Past
     /// `watches_max` the op fails with ThrottledOp.
     fn add_watch(&mut self, path: &str, conn: ConnKey, kind: WatchKind) -> Result<(), ErrorCode> {
         match self.watches.add(path, conn, kind) {
-            Ok(()) | Err(ringkeeper_watch::WatchError::InvalidPath { .. }) => Ok(()),
-            Err(ringkeeper_watch::WatchError::WatchLimitReached { .. }) => {
-                Err(ErrorCode::ThrottledOp)
-            }
+            Ok(()) => Ok(()),
+            // The only refusal `add` makes: the watch limit.
+            Err(_) => Err(ErrorCode::ThrottledOp),
         }
     }
 
