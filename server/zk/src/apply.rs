@@ -137,7 +137,7 @@ impl ZkServer {
                 {
                     Ok(stat) => {
                         result.stat = Some(stat);
-                        self.fire(&set.path, EventType::NodeDataChanged, out);
+                        self.fire(&set.path, EventType::NodeDataChanged, None, out);
                         Ok(())
                     }
                     Err(error) => Err(error.error_code()),
@@ -174,9 +174,12 @@ impl ZkServer {
                     // A path already gone is ignored, as killSession does.
                     let _ = self.delete_node(path, zxid, out);
                 }
-                for path in self.tree.kill_session(session_id, zxid) {
-                    self.fire_deleted(&path, out);
+                // killSession: the ephemerals the txn did not name, each
+                // deleted (and its watches fired) as a delete would.
+                for path in self.tree.ephemerals(session_id) {
+                    let _ = self.delete_node(&path, zxid, out);
                 }
+                self.tree.kill_session(session_id, zxid);
                 self.ephemeral_order.session_closed(session_id);
                 self.sessions.remove_session(session_id);
                 Ok(())
@@ -241,36 +244,62 @@ impl ZkServer {
             self.ephemeral_order.added(owner, path);
         }
         let stat = self.tree.stat(id);
-        self.fire(path, EventType::NodeCreated, out);
+        self.fire(path, EventType::NodeCreated, Some(acl), out);
         if let Some((parent, _)) = parent_and_name(path) {
-            self.fire(parent, EventType::NodeChildrenChanged, out);
+            self.fire(parent, EventType::NodeChildrenChanged, None, out);
         }
         Ok(stat)
     }
 
     fn delete_node(&mut self, path: &str, zxid: i64, out: &mut Outbox) -> Result<(), ErrorCode> {
-        let owner = self.tree.get(path).map(|node| node.stat().ephemeral_owner);
+        let (owner, acl) = match self.tree.get(path) {
+            Some(node) => (
+                Some(node.stat().ephemeral_owner),
+                self.tree.node_acl(node).to_vec(),
+            ),
+            None => (None, Vec::new()),
+        };
         self.tree
             .delete_node(path, zxid)
             .map_err(|error| error.error_code())?;
         if let Some(owner) = owner {
             self.ephemeral_order.removed(owner, path);
         }
-        self.fire_deleted(path, out);
+        // NodeDeleted on the node (data and child watchers notified once),
+        // then NodeChildrenChanged on its parent.
+        self.fire(path, EventType::NodeDeleted, Some(&acl), out);
+        if let Some((parent, _)) = parent_and_name(path) {
+            self.fire(parent, EventType::NodeChildrenChanged, None, out);
+        }
         Ok(())
     }
 
-    /// NodeDeleted on the node (data and child watchers notified once),
-    /// then NodeChildrenChanged on its parent.
-    fn fire_deleted(&mut self, path: &str, out: &mut Outbox) {
-        self.fire(path, EventType::NodeDeleted, out);
-        if let Some((parent, _)) = parent_and_name(path) {
-            self.fire(parent, EventType::NodeChildrenChanged, out);
-        }
-    }
-
-    fn fire(&mut self, path: &str, event_type: EventType, out: &mut Outbox) {
+    /// Triggers the watches `event_type` on `path` fires and delivers the
+    /// events to the connections allowed to READ the node: ZooKeeper
+    /// 3.8.0 as Debian ships it carries the fix of CVE-2024-23944
+    /// (ZOOKEEPER-4799), which checks the READ permission of every watch
+    /// event's connection against `acl` (the created, deleted or changed
+    /// node's ACL; the parent's for NodeChildrenChanged) and drops the
+    /// event when it fails. A one-shot watch whose event is dropped is
+    /// gone all the same. `acl` is `None` when the node still exists, to
+    /// be looked up only when some watch fired.
+    fn fire(&mut self, path: &str, event_type: EventType, acl: Option<&[Acl]>, out: &mut Outbox) {
         self.watches.trigger(path, event_type, &mut self.fired);
-        self.deliver_fired(out);
+        if self.fired.is_empty() {
+            return;
+        }
+        let looked_up;
+        let acl = match acl {
+            Some(acl) => acl,
+            None => {
+                looked_up = self
+                    .tree
+                    .get(path)
+                    .map(|node| self.tree.node_acl(node).to_vec())
+                    .unwrap_or_default();
+                &looked_up
+            }
+        };
+        self.deliver_fired(acl, out);
     }
 }

@@ -17,10 +17,11 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use ringkeeper_datatree::{DataTree, TreeOptions};
-use ringkeeper_jute::{ErrorCode, Jute, OpCode, Reader, ReplyHeader, RequestHeader};
+use ringkeeper_jute::{Acl, ErrorCode, Jute, OpCode, Perms, Reader, ReplyHeader, RequestHeader};
 use ringkeeper_session::{SessionConfig, SessionTracker};
 use ringkeeper_watch::{FiredWatch, WatchManager};
 
+use crate::acl::check_acl;
 use crate::changes::ChangeLog;
 use crate::config::ZkConfig;
 use crate::connection::{last_op_name, Connection};
@@ -287,14 +288,19 @@ impl ZkServer {
         self.send_reply(conn, reply, body, out);
     }
 
-    /// Sends every fired watch's event to its connection, in order.
-    pub(crate) fn deliver_fired(&mut self, out: &mut Outbox) {
+    /// Sends every fired watch's event to its connection, in order, if
+    /// the connection may READ a node with `node_acl` (see `fire`).
+    pub(crate) fn deliver_fired(&mut self, node_acl: &[Acl], out: &mut Outbox) {
         for fired in self.fired.drain(..) {
-            if let Some(connection) = self.connections.get_mut(&fired.watcher) {
-                connection.stats.packets_sent += 1;
-                self.counters.packets_sent += 1;
-                out.push_event(fired.watcher, &fired.to_watcher_event());
+            let Some(connection) = self.connections.get_mut(&fired.watcher) else {
+                continue;
+            };
+            if check_acl(node_acl, Perms::READ, &connection.auth).is_err() {
+                continue;
             }
+            connection.stats.packets_sent += 1;
+            self.counters.packets_sent += 1;
+            out.push_event(fired.watcher, &fired.to_watcher_event());
         }
     }
 
