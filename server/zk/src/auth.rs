@@ -4,13 +4,15 @@
 //!
 //! Every connection starts with `ip:<peer address>`. A digest auth adds
 //! `digest:user:base64(sha1(user:password))`, plus `super:` when that id
-//! equals the configured superDigest. ZooKeeper keeps the ids in a set: an
-//! id added twice is held once.
+//! equals the configured superDigest. ZooKeeper keeps the ids in a hash
+//! set: an id added twice is held once, and they iterate in hash order
+//! ([`AuthIdSet`]).
 
 use std::net::IpAddr;
 
 use ringkeeper_jute::{ClientInfo, ErrorCode, Id};
 
+use crate::auth_order::AuthIdSet;
 use crate::digest::generate_digest;
 
 pub const SCHEME_WORLD: &str = "world";
@@ -25,35 +27,40 @@ pub const WORLD_ANYONE: &str = "anyone";
 /// sending endless distinct digests would grow this without one).
 pub const AUTH_IDS_PER_CONNECTION_MAX: usize = 64;
 
-/// The identities of one connection, in the order they were added.
+/// The identities of one connection, in the order ZooKeeper iterates them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthInfo {
+    set: AuthIdSet,
+    /// `set` in iteration order, kept in step with it.
     ids: Vec<Id>,
 }
 
 impl AuthInfo {
     /// A new connection from `peer`: its only id is `ip:<address>`.
     pub fn for_peer(peer: IpAddr) -> Self {
-        AuthInfo {
-            ids: vec![Id {
-                scheme: SCHEME_IP.to_string(),
-                id: java_host_address(peer),
-            }],
-        }
+        let mut auth = AuthInfo::default();
+        auth.set.insert(Id {
+            scheme: SCHEME_IP.to_string(),
+            id: java_host_address(peer),
+        });
+        auth.ids = auth.set.iter().cloned().collect();
+        auth
     }
 
+    /// The ids in ZooKeeper's iteration order.
     pub fn ids(&self) -> &[Id] {
         &self.ids
     }
 
     fn add(&mut self, id: Id) -> Result<(), ErrorCode> {
-        if self.ids.contains(&id) {
+        if self.set.contains(&id) {
             return Ok(());
         }
-        if self.ids.len() >= AUTH_IDS_PER_CONNECTION_MAX {
+        if self.set.len() >= AUTH_IDS_PER_CONNECTION_MAX {
             return Err(ErrorCode::AuthFailed);
         }
-        self.ids.push(id);
+        self.set.insert(id);
+        self.ids = self.set.iter().cloned().collect();
         Ok(())
     }
 
@@ -162,11 +169,10 @@ mod tests {
         auth.authenticate("digest", b"u:p", None).unwrap();
         let infos = auth.client_infos();
         assert_eq!(infos.len(), 2);
-        assert_eq!(
-            (infos[1].auth_scheme.as_str(), infos[1].user.as_str()),
-            ("digest", "u")
-        );
-        assert_eq!(auth.ids()[1].id, generate_digest("u:p"));
+        assert!(infos
+            .iter()
+            .any(|info| (info.auth_scheme.as_str(), info.user.as_str()) == ("digest", "u")));
+        assert!(auth.ids().iter().any(|id| id.id == generate_digest("u:p")));
         assert!(!auth.is_super());
     }
 

@@ -14,6 +14,7 @@
 mod acl;
 mod apply;
 mod auth;
+mod auth_order;
 mod changes;
 mod config;
 mod connect;
