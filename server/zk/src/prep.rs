@@ -441,6 +441,10 @@ impl Prep<'_> {
                     version,
                 } => self.set_data(path, data, *version),
                 TxnOp::Check { path, version } => self.check(path, *version),
+                TxnOp::CreateWithTtlMode => {
+                    self.changes.rollback();
+                    return Err(ErrorCode::MarshallingError);
+                }
             };
             match result {
                 Ok(record) => subs.push(SubTxn {
@@ -509,6 +513,12 @@ enum TxnOp<'r> {
         path: &'r str,
         version: i32,
     },
+    /// A create/create2/createContainer with a TTL mode: ZooKeeper makes
+    /// it an `Op.Create` of type createTTL whose request record is a plain
+    /// CreateRequest, and prepping it fails casting that record (a
+    /// ClassCastException: MarshallingError for the whole multi). An op
+    /// after one that failed is never prepped, so it fails only when reached.
+    CreateWithTtlMode,
 }
 
 impl TxnOp<'_> {
@@ -518,6 +528,7 @@ impl TxnOp<'_> {
             TxnOp::Delete { .. } => OpCode::Delete,
             TxnOp::SetData { .. } => OpCode::SetData,
             TxnOp::Check { .. } => OpCode::Check,
+            TxnOp::CreateWithTtlMode => OpCode::CreateTtl,
         }
     }
 }
@@ -528,8 +539,8 @@ impl TxnOp<'_> {
 /// in a multi answers with a path only); a createTTL with a non-TTL mode
 /// drops its ttl. A multi that mixes reads with writes, or holds a
 /// deleteContainer, does not decode in ZooKeeper (MarshallingError for
-/// the whole request); nor does a TTL mode on a plain create (ZooKeeper
-/// fails casting it to a createTTL request).
+/// the whole request); a TTL mode on a plain create decodes but cannot be
+/// prepped ([`TxnOp::CreateWithTtlMode`]).
 fn normalize_multi(ops: &[MultiOp]) -> Result<Vec<TxnOp<'_>>, ErrorCode> {
     let mut normalized = Vec::with_capacity(ops.len());
     for op in ops {
@@ -544,7 +555,8 @@ fn normalize_multi(ops: &[MultiOp]) -> Result<Vec<TxnOp<'_>>, ErrorCode> {
             MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => {
                 let op_code = create_op_code(r.flags);
                 if op_code == OpCode::CreateTtl {
-                    return Err(ErrorCode::MarshallingError);
+                    normalized.push(TxnOp::CreateWithTtlMode);
+                    continue;
                 }
                 TxnOp::Create(CreateFields {
                     op_code,
