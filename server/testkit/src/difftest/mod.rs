@@ -23,6 +23,8 @@
 //! | `RK_DIFF_SEED` | run exactly this one seed (replay) | |
 //! | `RK_DIFF_SEEDS` | run seeds 1..=count | [`SEEDS_DEFAULT`] |
 //! | `RK_DIFF_STEPS` | generated steps per seed | [`STEPS_DEFAULT`] |
+//! | `RK_DIFF_HISTORY` | ops shown before a difference | [`HISTORY_SHOWN_DEFAULT`] |
+//! | `RK_DIFF_TRACE` | `1`: print every step, A's answer and events, to stderr | off |
 
 pub mod answer;
 pub mod generator;
@@ -45,6 +47,8 @@ pub const DIFF_SERVERS_DEFAULT: &str = "zk,zk";
 pub const SEEDS_DEFAULT: u64 = 20;
 pub const STEPS_DEFAULT: u32 = 200;
 pub const SESSIONS_DEFAULT: usize = 3;
+/// Ops shown before the failing one in a report.
+pub const HISTORY_SHOWN_DEFAULT: usize = 12;
 /// Limits on the run's size, so a typo cannot start a run of days.
 pub const SEEDS_MAX: u64 = 100_000;
 pub const STEPS_MAX: u32 = 100_000;
@@ -63,6 +67,10 @@ pub struct DiffConfig {
     pub steps: u32,
     pub sessions: usize,
     pub run_time_max: Duration,
+    /// Ops shown before the failing one in a report.
+    pub history_shown: usize,
+    /// Print every step with server A's answer and events (stderr).
+    pub trace: bool,
 }
 
 impl DiffConfig {
@@ -73,12 +81,20 @@ impl DiffConfig {
         let seed = var("RK_DIFF_SEED");
         let seeds = var("RK_DIFF_SEEDS");
         let steps = var("RK_DIFF_STEPS");
-        DiffConfig::from_settings(
+        let mut config = DiffConfig::from_settings(
             &servers,
             seed.as_deref(),
             seeds.as_deref(),
             steps.as_deref(),
-        )
+        )?;
+        if let Some(text) = var("RK_DIFF_HISTORY") {
+            config.history_shown = text
+                .trim()
+                .parse()
+                .map_err(|_| format!("RK_DIFF_HISTORY={text:?} is not a non-negative integer"))?;
+        }
+        config.trace = var("RK_DIFF_TRACE").is_some_and(|text| text.trim() == "1");
+        Ok(config)
     }
 
     /// The same, from the variables' values (`None` = unset).
@@ -127,6 +143,8 @@ impl DiffConfig {
             steps,
             sessions: SESSIONS_DEFAULT,
             run_time_max: RUN_TIME_MAX_DEFAULT,
+            history_shown: HISTORY_SHOWN_DEFAULT,
+            trace: false,
         })
     }
 

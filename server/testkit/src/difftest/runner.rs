@@ -25,8 +25,6 @@ use super::{DiffConfig, DiffFailure, DiffReport};
 use crate::client::{open_acl, ClientError, WatchEvent};
 use crate::server::TestServer;
 
-/// Ops shown before the failing one in a report.
-const HISTORY_SHOWN_MAX: usize = 12;
 /// How long events that arrived after the ping barrier are awaited when
 /// the two servers' event counts differ.
 const EVENT_GRACE: Duration = Duration::from_millis(250);
@@ -322,6 +320,14 @@ impl SeedRun<'_, '_> {
             return Err(self.failure(step, op, detail, false));
         }
 
+        if self.config.trace {
+            eprintln!("seed {} {step}: {op} -> {}", self.seed, outcome_a.answer);
+            for (index, events) in events_a.iter().enumerate() {
+                if !events.is_empty() {
+                    eprintln!("    session {index} events: {}", events_text(events));
+                }
+            }
+        }
         let tally = report.per_op.entry(op.name()).or_default();
         match outcome_error(&outcome_a) {
             0 => tally.ok += 1,
@@ -331,7 +337,7 @@ impl SeedRun<'_, '_> {
         report.events_compared += closed_a.len() as u64;
         self.history
             .push_back(format!("{step}: {op} -> {}", error_summary(&outcome_a)));
-        if self.history.len() > HISTORY_SHOWN_MAX {
+        if self.history.len() > self.config.history_shown {
             self.history.pop_front();
         }
         Ok(outcome_a)
