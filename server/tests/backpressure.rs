@@ -147,3 +147,34 @@ fn a_client_that_does_not_read_is_pushed_back_and_harms_nobody() {
         );
     }
 }
+
+/// With globalOutstandingLimit=1 a core handles one request per loop turn
+/// and leaves the rest buffered for the next; a client that pipelines
+/// thousands still gets every reply, in order, and nobody waits forever.
+#[test]
+fn global_outstanding_limit_spreads_a_pipeline_over_turns_without_losing_any() {
+    for kind in kinds_under_test() {
+        let options = ServerOptions {
+            extra_cfg: vec![("globalOutstandingLimit".into(), "1".into())],
+            ..ServerOptions::default()
+        };
+        let server = TestServer::start(kind, &options).unwrap();
+        let mut pipelined = Client::connect_new(server.addr()).unwrap();
+        let mut bystander = Client::connect_new(server.addr()).unwrap();
+        pipelined
+            .create("/gol", b"v", &open_acl(), CreateMode::Persistent)
+            .unwrap();
+        let request = GetDataRequest {
+            path: "/gol".into(),
+            watch: false,
+        };
+        let xids: Vec<i32> = (0..5_000)
+            .map(|_| pipelined.send(OpCode::GetData, Some(&request)).unwrap())
+            .collect();
+        bystander.exists("/gol", false).unwrap().expect("exists");
+        for xid in xids {
+            let reply = pipelined.read_reply(xid).unwrap();
+            assert_eq!(reply.err, 0, "{}", kind.name());
+        }
+    }
+}
