@@ -70,6 +70,7 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    raise_open_files_limit();
     // Block the stop signals before any thread starts, so every engine
     // thread inherits the mask and only sigwait below receives them.
     let signals = stop_signals();
@@ -98,6 +99,38 @@ fn main() -> ExitCode {
     eprintln!("ringkeeper: signal {received} received, shutting down");
     server.shutdown();
     ExitCode::SUCCESS
+}
+
+/// Each client connection is a file descriptor: lift the soft
+/// RLIMIT_NOFILE to the hard limit, as ZooKeeper's start script's `ulimit`
+/// advice would, and say what the server can hold.
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit with a valid rlimit struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            }
+        }
+    }
+    if limit.rlim_cur < 10_000 {
+        eprintln!(
+            "ringkeeper: warning: open files are limited to {} (RLIMIT_NOFILE), which caps \
+             client connections below that",
+            limit.rlim_cur
+        );
+    }
 }
 
 fn stop_signals() -> libc::sigset_t {
