@@ -54,18 +54,25 @@ impl SessionTracker {
     /// uses its elapsed-time clock for both).
     ///
     /// # Panics
-    /// On a config [`SessionConfig::validate`] refuses: check it first.
+    /// On a config [`SessionConfig::validate`] refuses: a config read from
+    /// a file goes through [`SessionTracker::try_new`].
     pub fn new(config: SessionConfig, now_ms: u64) -> Self {
-        if let Err(error) = config.validate() {
-            panic!("{error}");
+        match SessionTracker::try_new(config, now_ms) {
+            Ok(tracker) => tracker,
+            Err(error) => panic!("{error}"),
         }
-        SessionTracker {
+    }
+
+    /// A tracker started at `now_ms`, or why `config` cannot work.
+    pub fn try_new(config: SessionConfig, now_ms: u64) -> Result<Self, SessionError> {
+        config.validate()?;
+        Ok(SessionTracker {
             next_session_id: initial_session_id(config.server_id, now_ms),
             expiry: ExpiryQueue::new(config.tick_time_ms),
             config,
             sessions: HashMap::new(),
             expired_total: 0,
-        }
+        })
     }
 
     pub fn config(&self) -> &SessionConfig {

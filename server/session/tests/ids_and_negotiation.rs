@@ -80,6 +80,20 @@ fn config_that_cannot_work_is_refused_with_a_reason() {
     }
 }
 
+/// Bug: a server id that does not fit the top byte of a session id could
+/// only be refused by a panic; `try_new` says why instead.
+#[test]
+fn try_new_refuses_a_server_id_above_254_with_a_reason() {
+    let config = SessionConfig::new(TICK_MS, 255, SECRET);
+    match SessionTracker::try_new(config, 0) {
+        Err(SessionError::InvalidConfig { reason }) => {
+            assert!(reason.contains("larger than 254"), "{reason}")
+        }
+        other => panic!("expected InvalidConfig, got {other:?}"),
+    }
+    assert!(SessionTracker::try_new(SessionConfig::new(TICK_MS, 254, SECRET), 0).is_ok());
+}
+
 #[test]
 #[should_panic(expected = "larger than 254")]
 fn tracker_refuses_to_start_with_a_server_id_that_does_not_fit_a_byte() {

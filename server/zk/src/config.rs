@@ -13,6 +13,20 @@ pub const CONTAINER_DELETES_PER_MINUTE_DEFAULT: u32 = 10_000;
 /// Ops one multi may carry; more answer BadArguments for every op.
 pub const MULTI_OPS_MAX: usize = 10_000;
 
+/// A [`ZkConfig`] the state machine cannot run with, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZkConfigError {
+    pub reason: String,
+}
+
+impl std::fmt::Display for ZkConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid server configuration: {}", self.reason)
+    }
+}
+
+impl std::error::Error for ZkConfigError {}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZkConfig {
     pub tick_time_ms: u32,
@@ -20,7 +34,8 @@ pub struct ZkConfig {
     pub min_session_timeout_ms: u32,
     /// 0 means ZooKeeper's default, 20 ticks.
     pub max_session_timeout_ms: u32,
-    /// myid (0 standalone): the top byte of session ids.
+    /// myid (standalone ZooKeeper uses 1): the top byte of session ids,
+    /// so at most `ringkeeper_session::SERVER_ID_MAX` (254).
     pub server_id: u64,
     /// `zookeeper.extendedTypesEnabled`: TTL nodes allowed.
     pub extended_types_enabled: bool,

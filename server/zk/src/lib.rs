@@ -35,8 +35,8 @@ pub use acl::{check_acl, fixup_acl, open_acl_unsafe};
 pub use apply::TxnResult;
 pub use auth::{AuthInfo, AUTH_IDS_PER_CONNECTION_MAX};
 pub use config::{
-    ZkConfig, CONTAINER_CHECK_INTERVAL_MS_DEFAULT, CONTAINER_DELETES_PER_MINUTE_DEFAULT,
-    MULTI_OPS_MAX, SESSIONS_MAX_DEFAULT, WATCHES_MAX_DEFAULT,
+    ZkConfig, ZkConfigError, CONTAINER_CHECK_INTERVAL_MS_DEFAULT,
+    CONTAINER_DELETES_PER_MINUTE_DEFAULT, MULTI_OPS_MAX, SESSIONS_MAX_DEFAULT, WATCHES_MAX_DEFAULT,
 };
 pub use connect::ConnectOutcome;
 pub use connection::ConnectionStats;

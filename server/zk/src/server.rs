@@ -18,12 +18,12 @@ use std::net::IpAddr;
 
 use ringkeeper_datatree::{DataTree, TreeOptions};
 use ringkeeper_jute::{Acl, ErrorCode, Jute, OpCode, Perms, Reader, ReplyHeader, RequestHeader};
-use ringkeeper_session::{SessionConfig, SessionTracker};
+use ringkeeper_session::{SessionConfig, SessionError, SessionTracker};
 use ringkeeper_watch::{FiredWatch, WatchManager};
 
 use crate::acl::check_acl;
 use crate::changes::ChangeLog;
-use crate::config::ZkConfig;
+use crate::config::{ZkConfig, ZkConfigError};
 use crate::connection::{last_op_name, Connection};
 use crate::ephemeral_order::EphemeralOrder;
 use crate::outbox::{Body, ConnKey, Outbox};
@@ -66,22 +66,41 @@ pub struct ZkServer {
 
 impl ZkServer {
     /// A server with an empty tree (as ZooKeeper starts one) at zxid 0.
+    ///
+    /// # Panics
+    /// On a config [`ZkServer::try_new`] refuses (a server id above 254,
+    /// minSessionTimeout above maxSessionTimeout, tickTime 0): a config
+    /// read from a file goes through `try_new`.
     pub fn new(config: ZkConfig, now_ms: u64) -> Self {
+        match ZkServer::try_new(config, now_ms) {
+            Ok(server) => server,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// A server with an empty tree at zxid 0, or why `config` cannot work.
+    /// zoo.cfg's minSessionTimeout and maxSessionTimeout (0: 2 and 20
+    /// ticks) bound the timeouts handshakes negotiate.
+    pub fn try_new(config: ZkConfig, now_ms: u64) -> Result<Self, ZkConfigError> {
         let tree = DataTree::with_options(TreeOptions {
             extended_types_enabled: config.extended_types_enabled,
             ..TreeOptions::default()
         });
-        let mut session_config = SessionConfig::new(
-            config.tick_time_ms.max(1),
-            config.server_id,
-            config.session_secret,
-        );
+        let mut session_config =
+            SessionConfig::new(config.tick_time_ms, config.server_id, config.session_secret);
         session_config.min_session_timeout_ms = config.min_session_timeout_ms();
         session_config.max_session_timeout_ms = config.max_session_timeout_ms();
         session_config.sessions_max = config.sessions_max;
-        ZkServer {
+        let sessions =
+            SessionTracker::try_new(session_config, now_ms).map_err(|error| ZkConfigError {
+                reason: match error {
+                    SessionError::InvalidConfig { reason } => reason,
+                    other => other.to_string(),
+                },
+            })?;
+        Ok(ZkServer {
             watches: WatchManager::new(config.watches_max),
-            sessions: SessionTracker::new(session_config, now_ms),
+            sessions,
             tree,
             changes: ChangeLog::default(),
             ephemeral_order: EphemeralOrder::default(),
@@ -94,7 +113,13 @@ impl ZkServer {
             fired: Vec::new(),
             recorded_txns: None,
             config,
-        }
+        })
+    }
+
+    /// The timeout negotiated for a live session (what its handshake
+    /// answered), or None for a session the server does not hold.
+    pub fn session_timeout_ms(&self, session_id: i64) -> Option<u32> {
+        self.sessions.timeout_ms(session_id)
     }
 
     pub fn config(&self) -> &ZkConfig {
