@@ -1,6 +1,6 @@
-//! The differential tester against two servers (RK_DIFF_SERVERS, two
-//! Apache ZooKeepers by default): equal servers must never be reported
-//! different, and a real difference must be.
+//! The differential tester against two servers (RK_DIFF_SERVERS, Apache
+//! ZooKeeper and ringkeeper by default): equal servers must never be
+//! reported different, and a real difference must be.
 
 use ringkeeper_testkit::difftest::{self, DiffConfig, DiffFailure};
 use ringkeeper_testkit::{open_acl, Client, ServerKind, TestServer};
@@ -74,4 +74,64 @@ fn events_that_arrive_after_the_barrier_are_collected_within_the_grace() {
     assert!(events[0].is_empty());
     assert_eq!(events[1].len(), 1);
     assert_eq!(events[1][0].path, "/late");
+}
+
+#[test]
+fn a_reconnect_hands_back_its_watches_and_gets_the_events_it_missed() {
+    use ringkeeper_testkit::difftest::op::{Op, RelativeZxid, SetWatchesSpec};
+    use ringkeeper_testkit::difftest::side::Side;
+    let server = TestServer::start(ServerKind::ApacheZk, &DiffConfig::server_options()).unwrap();
+    let mut side = Side::open(&server, 2).unwrap();
+    let writer = side.sessions[1].as_mut().unwrap();
+    for path in ["/rc", "/rc/kept"] {
+        writer
+            .create(
+                path,
+                b"",
+                &open_acl(),
+                ringkeeper_jute::CreateMode::Persistent,
+            )
+            .unwrap();
+    }
+    side.barrier().unwrap();
+    side.execute(&Op::Disconnect { session: 0 }, true).unwrap();
+    assert!(side.sessions[0].is_none());
+    // Changes the disconnected session misses.
+    let writer = side.sessions[1].as_mut().unwrap();
+    writer.set_data("/rc", b"new", -1).unwrap();
+    let spec = SetWatchesSpec {
+        version2: true,
+        relative: RelativeZxid::LastSeen,
+        data: vec!["/rc".into(), "/rc/kept".into()],
+        exist: vec!["/rc/missing".into()],
+        child: vec![],
+        persistent: vec![],
+        persistent_recursive: vec!["/rc".into()],
+    };
+    let reconnect = Op::Reconnect {
+        session: 0,
+        set_watches: Some(spec),
+    };
+    let outcome = side.execute(&reconnect, true).unwrap();
+    assert_eq!(outcome.answer.err, 0);
+    assert_eq!(outcome.events_before_reply, 1, "NodeDataChanged /rc");
+    let events = side.barrier().unwrap();
+    assert_eq!(events[0].len(), 1);
+    assert_eq!(
+        (events[0][0].event_type, events[0][0].path.as_str()),
+        (3, "/rc")
+    );
+    // The other watches were set again: the recursive one sees a create.
+    let writer = side.sessions[1].as_mut().unwrap();
+    writer
+        .create(
+            "/rc/new",
+            b"",
+            &open_acl(),
+            ringkeeper_jute::CreateMode::Persistent,
+        )
+        .unwrap();
+    let events = side.barrier().unwrap();
+    assert_eq!(events[0].len(), 1, "{:?}", events[0]);
+    assert_eq!(events[0][0].path, "/rc/new");
 }

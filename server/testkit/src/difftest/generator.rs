@@ -9,13 +9,17 @@ use ringkeeper_jute::{
     WatcherType,
 };
 
-use super::op::Op;
+use super::op::{Op, RelativeZxid, SetWatchesSpec};
 use super::rng::Rng;
+use super::watched::WatchedPaths;
 
 /// Nodes the generator remembers as existing (beyond it, the oldest is forgotten).
 pub const KNOWN_PATHS_MAX: usize = 64;
 /// Ops in one multi or multiRead.
 pub const MULTI_OPS_MAX: u64 = 4;
+/// Paths per list of a setWatches replay.
+pub const SET_WATCHES_PATHS_MAX: u64 = 3;
+
 /// A TTL that never runs out during a run: TTL expiry is time, and time
 /// must not decide an answer.
 const TTL_LONG_MS: i64 = 3_600_000;
@@ -39,6 +43,11 @@ pub struct OpGenerator {
     sessions: usize,
     /// Nodes believed to exist, with the session slot owning each ephemeral.
     existing: Vec<(String, Option<usize>)>,
+    /// Per slot: whether it is disconnected (only a reconnect may use it).
+    disconnected: Vec<bool>,
+    /// Per slot: the watches it asked for on its current connection, by
+    /// kind, for its next setWatches replay.
+    watched: Vec<WatchedPaths>,
 }
 
 fn mode_is_ttl(mode: CreateMode) -> bool {
@@ -69,10 +78,11 @@ enum Kind {
     GetAllChildrenNumber,
     GetEphemerals,
     CloseSession,
+    Disconnect,
 }
 
 /// The op mix: (kind, weight).
-const MIX: [(Kind, u64); 19] = [
+const MIX: [(Kind, u64); 20] = [
     (Kind::Create, 22),
     (Kind::Delete, 12),
     (Kind::SetData, 9),
@@ -92,7 +102,13 @@ const MIX: [(Kind, u64); 19] = [
     (Kind::GetAllChildrenNumber, 2),
     (Kind::GetEphemerals, 2),
     (Kind::CloseSession, 2),
+    (Kind::Disconnect, 2),
 ];
+
+/// How often an op drawn for a disconnected slot becomes its reconnect
+/// (else another slot takes the op): a disconnect lasts a few steps, so
+/// other sessions change things the replay must report.
+const RECONNECT_PERCENT: u64 = 35;
 
 impl OpGenerator {
     pub fn new(seed: u64, root: &str, sessions: usize) -> OpGenerator {
@@ -101,7 +117,88 @@ impl OpGenerator {
             root: root.to_string(),
             sessions: sessions.max(1),
             existing: Vec::new(),
+            disconnected: vec![false; sessions.max(1)],
+            watched: vec![WatchedPaths::default(); sessions.max(1)],
         }
+    }
+
+    /// Reconnects for the slots still disconnected: a seed ends with
+    /// every session connected, so it can be closed.
+    pub fn finish(&mut self) -> Vec<Op> {
+        let slots: Vec<usize> = (0..self.sessions)
+            .filter(|&slot| self.disconnected[slot])
+            .collect();
+        slots.into_iter().map(|slot| self.reconnect(slot)).collect()
+    }
+
+    /// A slot for the next op: a connected one, or `Err(slot)` when the
+    /// drawn slot is disconnected and reconnects now.
+    fn pick_session(&mut self) -> Result<usize, usize> {
+        let drawn = self.rng.below(self.sessions as u64) as usize;
+        if !self.disconnected[drawn] {
+            return Ok(drawn);
+        }
+        let connected: Vec<usize> = (0..self.sessions)
+            .filter(|&slot| !self.disconnected[slot])
+            .collect();
+        if connected.is_empty() || self.rng.percent(RECONNECT_PERCENT) {
+            return Err(drawn);
+        }
+        Ok(*self.rng.pick(&connected))
+    }
+
+    /// The reconnect of a disconnected slot, replaying what it watched
+    /// (plus, sometimes, a path it never watched) in setWatches, in
+    /// setWatches2, or not at all.
+    fn reconnect(&mut self, slot: usize) -> Op {
+        self.disconnected[slot] = false;
+        let watched = std::mem::take(&mut self.watched[slot]);
+        let set_watches = match self.rng.weighted(&[15, 40, 45]) {
+            0 => None,
+            kind => {
+                let version2 = kind == 2;
+                let relative = if self.rng.percent(80) {
+                    RelativeZxid::LastSeen
+                } else {
+                    RelativeZxid::Zero
+                };
+                let mut spec = SetWatchesSpec {
+                    version2,
+                    relative,
+                    data: self.replayed(&watched.data),
+                    exist: self.replayed(&watched.exist),
+                    child: self.replayed(&watched.child),
+                    persistent: Vec::new(),
+                    persistent_recursive: Vec::new(),
+                };
+                if version2 {
+                    spec.persistent = self.replayed(&watched.persistent);
+                    spec.persistent_recursive = self.replayed(&watched.persistent_recursive);
+                }
+                Some(spec)
+            }
+        };
+        if let Some(spec) = &set_watches {
+            self.watched[slot].note_replayed(spec);
+        }
+        Op::Reconnect {
+            session: slot,
+            set_watches,
+        }
+    }
+
+    /// Up to [`SET_WATCHES_PATHS_MAX`] of `watched`, sometimes with a
+    /// path from the space that was never watched.
+    fn replayed(&mut self, watched: &[String]) -> Vec<String> {
+        let count = self.rng.below(SET_WATCHES_PATHS_MAX + 1) as usize;
+        let mut paths: Vec<String> = (0..count.min(watched.len()))
+            .map(|_| self.rng.pick(watched).clone())
+            .collect();
+        if self.rng.percent(25) {
+            paths.push(self.path());
+        }
+        paths.dedup();
+        paths
     }
 
     /// A create of `path` succeeded; `ephemeral_slot` is the owning
@@ -136,7 +233,25 @@ impl OpGenerator {
     pub fn next_op(&mut self) -> Op {
         let weights: Vec<u64> = MIX.iter().map(|(_, weight)| *weight).collect();
         let kind = MIX[self.rng.weighted(&weights)].0;
-        let session = self.rng.below(self.sessions as u64) as usize;
+        let session = match self.pick_session() {
+            Ok(session) => session,
+            Err(disconnected) => return self.reconnect(disconnected),
+        };
+        let op = self.op_of_kind(kind, session);
+        self.remember_watches(&op);
+        op
+    }
+
+    /// Notes the watches `op` asks for, and a disconnect.
+    fn remember_watches(&mut self, op: &Op) {
+        let slot = op.session();
+        self.watched[slot].note(op);
+        if matches!(op, Op::Disconnect { .. }) {
+            self.disconnected[slot] = true;
+        }
+    }
+
+    fn op_of_kind(&mut self, kind: Kind, session: usize) -> Op {
         match kind {
             Kind::Create => self.create(session),
             Kind::Delete => Op::Delete {
@@ -253,6 +368,7 @@ impl OpGenerator {
                 },
             },
             Kind::CloseSession => Op::CloseSession { session },
+            Kind::Disconnect => Op::Disconnect { session },
         }
     }
 
@@ -544,6 +660,10 @@ mod tests {
             "getAllChildrenNumber",
             "getEphemerals",
             "closeSession",
+            "disconnect",
+            "reconnect",
+            "setWatches",
+            "setWatches2",
         ] {
             assert!(
                 names.contains(&expected),
@@ -552,6 +672,37 @@ mod tests {
         }
         let sessions: std::collections::BTreeSet<usize> = ops.iter().map(Op::session).collect();
         assert_eq!(sessions.into_iter().collect::<Vec<_>>(), [0, 1, 2]);
+    }
+
+    #[test]
+    fn a_disconnected_slot_sends_nothing_until_its_reconnect_and_ends_connected() {
+        let mut generator = OpGenerator::new(21, "/dt", 3);
+        let mut disconnected = [false; 3];
+        let mut replayed_a_watch = false;
+        for _ in 0..3000 {
+            let op = generator.next_op();
+            let slot = op.session();
+            match &op {
+                Op::Disconnect { .. } => {
+                    assert!(!disconnected[slot]);
+                    disconnected[slot] = true;
+                }
+                Op::Reconnect { set_watches, .. } => {
+                    assert!(disconnected[slot], "reconnect of a connected slot");
+                    disconnected[slot] = false;
+                    replayed_a_watch |= set_watches
+                        .as_ref()
+                        .is_some_and(|spec| !spec.data.is_empty() || !spec.child.is_empty());
+                }
+                _ => assert!(!disconnected[slot], "{op} on a disconnected slot"),
+            }
+        }
+        assert!(replayed_a_watch);
+        for op in generator.finish() {
+            assert!(matches!(op, Op::Reconnect { .. }));
+            disconnected[op.session()] = false;
+        }
+        assert_eq!(disconnected, [false; 3]);
     }
 
     #[test]

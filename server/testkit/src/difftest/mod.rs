@@ -1,5 +1,8 @@
 //! The differential tester: random operation sequences from a seed, run
-//! on two servers at once, every answer compared.
+//! on two servers at once, every answer compared. Sessions also drop
+//! their connection and resume it, handing their watches back with
+//! setWatches or setWatches2 (never an auth failure: that closes the
+//! connection by the server's choice, which the runner already covers).
 //!
 //! Each seed gets its own root (`/dt<seed>`) and its own sessions (3 by
 //! default) on both servers; the same session slot sends the same op to
@@ -33,6 +36,7 @@ pub mod rng;
 pub mod runner;
 pub mod side;
 pub mod translation;
+pub mod watched;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -40,10 +44,11 @@ use std::time::{Duration, Instant};
 
 use crate::server::{parse_server_kinds, ServerKind, ServerOptions, TestServer};
 
-/// The two servers compared unless `RK_DIFF_SERVERS` says otherwise. Two
-/// Apache ZooKeepers until the ringkeeper binary exists; then
-/// "zk,ringkeeper".
-pub const DIFF_SERVERS_DEFAULT: &str = "zk,zk";
+/// The two servers compared unless `RK_DIFF_SERVERS` says otherwise:
+/// Apache ZooKeeper against ringkeeper. The ringkeeper binary comes from
+/// the same `cargo test --workspace` build (ringkeeper-server's tests
+/// build it); alone, build it first (see [`crate::ringkeeper_binary`]).
+pub const DIFF_SERVERS_DEFAULT: &str = "zk,ringkeeper";
 pub const SEEDS_DEFAULT: u64 = 20;
 pub const STEPS_DEFAULT: u32 = 200;
 pub const SESSIONS_DEFAULT: usize = 3;

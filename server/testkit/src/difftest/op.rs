@@ -8,7 +8,8 @@ use ringkeeper_jute::{
     Acl, AddWatchRequest, AuthPacket, CheckWatchesRequest, CreateMode, CreateRequest,
     CreateTtlRequest, DeleteRequest, ExistsRequest, GetAclRequest, GetAllChildrenNumberRequest,
     GetChildren2Request, GetChildrenRequest, GetDataRequest, GetEphemeralsRequest, Jute, MultiOp,
-    MultiRequest, OpCode, RemoveWatchesRequest, SetAclRequest, SetDataRequest, SyncRequest, Xid,
+    MultiRequest, OpCode, RemoveWatchesRequest, SetAclRequest, SetDataRequest, SetWatches,
+    SetWatches2, SyncRequest, Xid,
 };
 
 /// One step of a differential run, sent by session slot `session`.
@@ -110,6 +111,78 @@ pub enum Op {
     CloseSession {
         session: usize,
     },
+    /// The client drops its connection; the session lives on, its
+    /// connection's watches are gone. The slot sends nothing until it
+    /// reconnects.
+    Disconnect {
+        session: usize,
+    },
+    /// The client resumes its session on a new connection (the handshake
+    /// carries its last zxid seen) and, as real clients do, hands back the
+    /// watches it holds (`set_watches`, sent with xid -8), if any.
+    Reconnect {
+        session: usize,
+        set_watches: Option<SetWatchesSpec>,
+    },
+}
+
+/// The zxid a setWatches replay is relative to: events the client missed
+/// since then fire at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelativeZxid {
+    /// The last zxid the client saw on its old connection (each server's
+    /// own, as a real client sends it).
+    LastSeen,
+    /// 0: every watched node looks changed.
+    Zero,
+}
+
+/// The watches a reconnecting client hands back: setWatches, or with
+/// `version2` setWatches2, which adds the persistent lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetWatchesSpec {
+    pub version2: bool,
+    pub relative: RelativeZxid,
+    pub data: Vec<String>,
+    pub exist: Vec<String>,
+    pub child: Vec<String>,
+    /// Sent only by setWatches2.
+    pub persistent: Vec<String>,
+    /// Sent only by setWatches2.
+    pub persistent_recursive: Vec<String>,
+}
+
+impl SetWatchesSpec {
+    pub fn op_code(&self) -> OpCode {
+        if self.version2 {
+            OpCode::SetWatches2
+        } else {
+            OpCode::SetWatches
+        }
+    }
+
+    /// The request body with `relative_zxid` (each server gets its own).
+    pub fn body(&self, relative_zxid: i64) -> Vec<u8> {
+        if self.version2 {
+            SetWatches2 {
+                relative_zxid,
+                data_watches: self.data.clone(),
+                exist_watches: self.exist.clone(),
+                child_watches: self.child.clone(),
+                persistent_watches: self.persistent.clone(),
+                persistent_recursive_watches: self.persistent_recursive.clone(),
+            }
+            .to_bytes()
+        } else {
+            SetWatches {
+                relative_zxid,
+                data_watches: self.data.clone(),
+                exist_watches: self.exist.clone(),
+                child_watches: self.child.clone(),
+            }
+            .to_bytes()
+        }
+    }
 }
 
 /// What goes on the wire for an op: a reserved xid (auth) or the next
@@ -142,7 +215,9 @@ impl Op {
             | Op::CheckWatches { session, .. }
             | Op::GetAllChildrenNumber { session, .. }
             | Op::GetEphemerals { session, .. }
-            | Op::CloseSession { session } => *session,
+            | Op::CloseSession { session }
+            | Op::Disconnect { session }
+            | Op::Reconnect { session, .. } => *session,
         }
     }
 
@@ -150,10 +225,18 @@ impl Op {
     pub fn name(&self) -> &'static str {
         match self {
             Op::Create { op_code, .. } => op_code.zk_name(),
+            Op::Disconnect { .. } => "disconnect",
+            Op::Reconnect {
+                set_watches: None, ..
+            } => "reconnect",
             other => other.wire().op_code.zk_name(),
         }
     }
 
+    /// What goes on the wire. A reconnect's setWatches goes with relative
+    /// zxid 0 here ([`SetWatchesSpec::body`] gives each server's own); a
+    /// disconnect and a reconnect without setWatches send no request (the
+    /// side performs them) and show as a ping.
     pub fn wire(&self) -> WireRequest {
         let plain = |op_code: OpCode, body: Vec<u8>| WireRequest {
             reserved_xid: None,
@@ -319,6 +402,15 @@ impl Op {
                 .to_bytes(),
             ),
             Op::CloseSession { .. } => plain(OpCode::CloseSession, Vec::new()),
+            Op::Reconnect {
+                set_watches: Some(spec),
+                ..
+            } => WireRequest {
+                reserved_xid: Some(Xid::SET_WATCHES),
+                op_code: spec.op_code(),
+                body: spec.body(0),
+            },
+            Op::Disconnect { .. } | Op::Reconnect { .. } => plain(OpCode::Ping, Vec::new()),
         }
     }
 }
@@ -440,6 +532,32 @@ impl fmt::Display for Op {
             Op::GetAllChildrenNumber { path, .. } => write!(f, "getAllChildrenNumber {path:?}"),
             Op::GetEphemerals { prefix_path, .. } => write!(f, "getEphemerals {prefix_path:?}"),
             Op::CloseSession { .. } => write!(f, "closeSession"),
+            Op::Disconnect { .. } => write!(f, "disconnect"),
+            Op::Reconnect {
+                set_watches: None, ..
+            } => write!(f, "reconnect"),
+            Op::Reconnect {
+                set_watches: Some(spec),
+                ..
+            } => {
+                write!(
+                    f,
+                    "reconnect + {} relative={:?} data={:?} exist={:?} child={:?}",
+                    spec.op_code(),
+                    spec.relative,
+                    spec.data,
+                    spec.exist,
+                    spec.child
+                )?;
+                if spec.version2 {
+                    write!(
+                        f,
+                        " persistent={:?} recursive={:?}",
+                        spec.persistent, spec.persistent_recursive
+                    )?;
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -5,8 +5,9 @@
 //!            create <root>                               (compared)
 //!            repeat steps: op = generator.next_op()
 //!                          A.execute(op); B.execute(op)
-//!                          barrier: ping every session on A and on B
+//!                          barrier: ping every connected session on A and on B
 //!                          compare reply, events-before-reply, each slot's events
+//!            reconnect the slots still disconnected      (compared)
 //!            close every session                         (compared)
 //! ```
 
@@ -117,6 +118,9 @@ pub fn run_seed(
         let op = generator.next_op();
         let outcome_a = run.step(Step::Generated(step), &op, true, report)?;
         teach(&mut generator, &op, &outcome_a);
+    }
+    for (extra, op) in (config.steps..).zip(generator.finish()) {
+        run.step(Step::Generated(extra), &op, true, report)?;
     }
 
     for slot in 0..config.sessions {

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use ringkeeper_jute::OpCode;
 
-use super::answer::Answer;
-use super::op::Op;
+use super::answer::{Answer, Token};
+use super::op::{Op, RelativeZxid};
 use crate::client::{Client, ClientError, ConnectOptions, WatchEvent};
 use crate::server::TestServer;
 
@@ -32,8 +32,11 @@ pub struct Outcome {
 
 pub struct Side<'s> {
     pub server: &'s TestServer,
-    /// Session slots; `None` once closed for good (at the end of a seed).
+    /// Session slots; `None` once closed for good (at the end of a seed)
+    /// or while disconnected.
     pub sessions: Vec<Option<Client>>,
+    /// Per slot, while disconnected: how to resume its session.
+    pub parked: Vec<Option<ConnectOptions>>,
 }
 
 fn connect(server: &TestServer) -> Result<Client, ClientError> {
@@ -50,7 +53,11 @@ impl<'s> Side<'s> {
         let sessions = (0..count)
             .map(|_| connect(server).map(Some))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Side { server, sessions })
+        Ok(Side {
+            server,
+            sessions,
+            parked: vec![None; count],
+        })
     }
 
     /// The session id in each slot (0 for a closed slot).
@@ -65,6 +72,11 @@ impl<'s> Side<'s> {
     /// closeSession, a new session takes the slot when `reopen` is set.
     pub fn execute(&mut self, op: &Op, reopen: bool) -> Result<Outcome, ClientError> {
         let slot = op.session();
+        match op {
+            Op::Disconnect { .. } => return self.disconnect(slot),
+            Op::Reconnect { .. } => return self.reconnect(op, slot),
+            _ => {}
+        }
         let Some(client) = self.sessions.get_mut(slot).and_then(Option::as_mut) else {
             return Err(ClientError::Closed);
         };
@@ -135,6 +147,68 @@ impl<'s> Side<'s> {
 }
 
 impl Side<'_> {
+    /// Drops the slot's connection (the socket closes), keeping what it
+    /// takes to resume the session.
+    fn disconnect(&mut self, slot: usize) -> Result<Outcome, ClientError> {
+        let client = self
+            .sessions
+            .get_mut(slot)
+            .and_then(Option::take)
+            .ok_or(ClientError::Closed)?;
+        self.parked[slot] = Some(ConnectOptions {
+            session_timeout_ms: SESSION_TIMEOUT_MS,
+            ..ConnectOptions::resume(&client)
+        });
+        drop(client);
+        Ok(Outcome {
+            answer: client_side_answer("closed by the client".into()),
+            events_before_reply: 0,
+            new_session_id: None,
+            closed_session_events: Vec::new(),
+        })
+    }
+
+    /// Resumes a parked slot's session on a new connection, then sends
+    /// its setWatches, if any, relative to this server's own last zxid.
+    fn reconnect(&mut self, op: &Op, slot: usize) -> Result<Outcome, ClientError> {
+        let Op::Reconnect { set_watches, .. } = op else {
+            return Err(ClientError::Closed);
+        };
+        let options = self
+            .parked
+            .get_mut(slot)
+            .and_then(Option::take)
+            .ok_or(ClientError::Closed)?;
+        let mut client = Client::connect(self.server.addr(), &options)?;
+        let answer = match set_watches {
+            None => client_side_answer(format!(
+                "resumed, timeout {}",
+                client.connect_response().timeout_ms
+            )),
+            Some(spec) => {
+                let relative_zxid = match spec.relative {
+                    RelativeZxid::LastSeen => options.last_zxid_seen,
+                    RelativeZxid::Zero => 0,
+                };
+                let body = spec.body(relative_zxid);
+                let reply = client.call_with_xid(
+                    ringkeeper_jute::Xid::SET_WATCHES,
+                    spec.op_code(),
+                    Some(&RawBody(&body)),
+                )?;
+                Answer::from_reply(op, &reply)
+            }
+        };
+        let events_before_reply = client.queued_events();
+        self.sessions[slot] = Some(client);
+        Ok(Outcome {
+            answer,
+            events_before_reply,
+            new_session_id: None,
+            closed_session_events: Vec::new(),
+        })
+    }
+
     /// Adds to each slot's events those that arrive within `grace` (at
     /// most [`LATE_EVENTS_MAX`] per slot).
     pub fn collect_late_events(
@@ -152,6 +226,16 @@ impl Side<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The answer to an op no server replies to (a disconnect, a reconnect's
+/// handshake): what the client did.
+fn client_side_answer(what: String) -> Answer {
+    Answer {
+        err: 0,
+        zxid: 0,
+        fields: vec![("connection".into(), Token::Text(what))],
     }
 }
 
