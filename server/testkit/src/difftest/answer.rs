@@ -12,7 +12,7 @@ use ringkeeper_jute::{
     error_name, Acl, Create2Response, CreateResponse, DecodeError, ExistsResponse, GetAclResponse,
     GetAllChildrenNumberResponse, GetChildren2Response, GetChildrenResponse, GetDataResponse,
     GetEphemeralsResponse, Jute, MultiResponse, MultiResult, OpCode, SetAclResponse,
-    SetDataResponse, Stat, SyncResponse,
+    SetDataResponse, Stat, SyncResponse, WhoAmIResponse,
 };
 
 use super::op::{bytes_text, Op};
@@ -215,6 +215,15 @@ fn body_fields(
             "ephemerals",
             sorted(GetEphemeralsResponse::from_bytes(&reply.body)?.ephemerals),
         ),
+        // In the server's order: ZooKeeper's is its hash set's.
+        OpCode::WhoAmI => {
+            let infos: Vec<String> = WhoAmIResponse::from_bytes(&reply.body)?
+                .client_info
+                .iter()
+                .map(|info| format!("{}:{}", info.auth_scheme, info.user))
+                .collect();
+            text(fields, "clientInfo", format!("{infos:?}"));
+        }
         // Replies without a body: anything there is shown as it came.
         _ => {
             if !reply.body.is_empty() {

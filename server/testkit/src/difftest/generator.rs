@@ -79,10 +79,11 @@ enum Kind {
     GetEphemerals,
     CloseSession,
     Disconnect,
+    WhoAmI,
 }
 
 /// The op mix: (kind, weight).
-const MIX: [(Kind, u64); 20] = [
+const MIX: [(Kind, u64); 21] = [
     (Kind::Create, 22),
     (Kind::Delete, 12),
     (Kind::SetData, 9),
@@ -103,6 +104,7 @@ const MIX: [(Kind, u64); 20] = [
     (Kind::GetEphemerals, 2),
     (Kind::CloseSession, 2),
     (Kind::Disconnect, 2),
+    (Kind::WhoAmI, 1),
 ];
 
 /// How often an op drawn for a disconnected slot becomes its reconnect
@@ -369,6 +371,7 @@ impl OpGenerator {
             },
             Kind::CloseSession => Op::CloseSession { session },
             Kind::Disconnect => Op::Disconnect { session },
+            Kind::WhoAmI => Op::WhoAmI { session },
         }
     }
 
@@ -661,6 +664,7 @@ mod tests {
             "getEphemerals",
             "closeSession",
             "disconnect",
+            "whoAmI",
             "reconnect",
             "setWatches",
             "setWatches2",

@@ -107,6 +107,10 @@ pub enum Op {
         session: usize,
         prefix_path: String,
     },
+    /// whoAmI: the connection's ids, in the server's order.
+    WhoAmI {
+        session: usize,
+    },
     /// closeSession; a new session then takes the slot.
     CloseSession {
         session: usize,
@@ -216,6 +220,7 @@ impl Op {
             | Op::GetAllChildrenNumber { session, .. }
             | Op::GetEphemerals { session, .. }
             | Op::CloseSession { session }
+            | Op::WhoAmI { session }
             | Op::Disconnect { session }
             | Op::Reconnect { session, .. } => *session,
         }
@@ -402,6 +407,7 @@ impl Op {
                 .to_bytes(),
             ),
             Op::CloseSession { .. } => plain(OpCode::CloseSession, Vec::new()),
+            Op::WhoAmI { .. } => plain(OpCode::WhoAmI, Vec::new()),
             Op::Reconnect {
                 set_watches: Some(spec),
                 ..
@@ -532,6 +538,7 @@ impl fmt::Display for Op {
             Op::GetAllChildrenNumber { path, .. } => write!(f, "getAllChildrenNumber {path:?}"),
             Op::GetEphemerals { prefix_path, .. } => write!(f, "getEphemerals {prefix_path:?}"),
             Op::CloseSession { .. } => write!(f, "closeSession"),
+            Op::WhoAmI { .. } => write!(f, "whoAmI"),
             Op::Disconnect { .. } => write!(f, "disconnect"),
             Op::Reconnect {
                 set_watches: None, ..
