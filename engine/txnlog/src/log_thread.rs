@@ -1,0 +1,270 @@
+//! The threaded driver: a dedicated log thread owns a [`LogWriter`], fed
+//! by a bounded channel, and reports durable zxids through a callback.
+//!
+//! Group commit falls out of the loop: while the thread waits in one
+//! batch's fdatasync, appends queue in the channel; when it returns, the
+//! thread takes all of them and writes them as the next batch (up to
+//! batch_bytes_max). A full channel blocks [`LogThread::append`]: that is
+//! the backpressure on the request pipeline.
+
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::config::LogConfig;
+use crate::error::{AppendError, FatalError};
+use crate::format::{zxid_follows, RECORD_PAYLOAD_BYTES_MAX};
+use crate::log_writer::LogWriter;
+use crate::recovery::RecoveredLog;
+use crate::storage::Storage;
+
+/// Appends queued for the log thread before [`LogThread::append`] blocks.
+pub const APPEND_QUEUE_DEPTH_MAX: usize = 4096;
+/// The log thread's name (it appears in slow-fsync warnings).
+pub const LOG_THREAD_NAME: &str = "txnlog-sync";
+
+/// What the log thread reports, in order, on its own thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogEvent {
+    /// Every record up to this zxid is durable: replies may go out.
+    Durable { through_zxid: i64 },
+    /// An fsync took longer than fsync.warningthresholdms (ZooKeeper's words).
+    SlowSync(String),
+    /// The log failed and accepts nothing more; the server must stop.
+    Fatal(FatalError),
+}
+
+enum Request {
+    Append { zxid: i64, payload: Vec<u8> },
+    Flush(mpsc::Sender<Result<Option<i64>, FatalError>>),
+}
+
+type Shared = Arc<Mutex<Option<FatalError>>>;
+
+/// A handle to the log thread.
+pub struct LogThread {
+    sender: Option<SyncSender<Request>>,
+    join: Option<JoinHandle<Result<Option<i64>, FatalError>>>,
+    fatal: Shared,
+    last_zxid: Option<i64>,
+}
+
+fn stopped_error() -> FatalError {
+    FatalError::new(
+        crate::error::IoOp::Write,
+        std::path::PathBuf::new(),
+        None,
+        &std::io::Error::other("the log thread stopped"),
+    )
+}
+
+impl LogThread {
+    /// Opens the recovered log and starts its thread. `on_event` runs on
+    /// the log thread: keep it short (hand the zxid to the server's loop).
+    pub fn spawn<S, F>(
+        storage: S,
+        recovered: &RecoveredLog,
+        config: LogConfig,
+        on_event: F,
+    ) -> Result<LogThread, FatalError>
+    where
+        S: Storage,
+        F: FnMut(LogEvent) + Send + 'static,
+    {
+        let mut writer = LogWriter::open(storage, recovered, config)?;
+        writer.set_thread_name(LOG_THREAD_NAME);
+        let (sender, receiver) = mpsc::sync_channel(APPEND_QUEUE_DEPTH_MAX);
+        let fatal: Shared = Arc::default();
+        let thread_fatal = Arc::clone(&fatal);
+        let join = std::thread::Builder::new()
+            .name(LOG_THREAD_NAME.to_string())
+            .spawn(move || run(writer, receiver, on_event, thread_fatal))
+            .map_err(|error| {
+                FatalError::new(
+                    crate::error::IoOp::Open,
+                    std::path::PathBuf::new(),
+                    None,
+                    &error,
+                )
+            })?;
+        Ok(LogThread {
+            sender: Some(sender),
+            join: Some(join),
+            fatal,
+            last_zxid: recovered.last_zxid,
+        })
+    }
+
+    fn fatal(&self) -> FatalError {
+        self.fatal
+            .lock()
+            .ok()
+            .and_then(|fatal| fatal.clone())
+            .unwrap_or_else(stopped_error)
+    }
+
+    /// Queues a record (blocking while APPEND_QUEUE_DEPTH_MAX are queued).
+    /// The caller's mistakes are refused here, at once; I/O errors arrive
+    /// as [`LogEvent::Fatal`] and refuse every later append.
+    pub fn append(&mut self, zxid: i64, payload: Vec<u8>) -> Result<(), AppendError> {
+        if payload.is_empty() {
+            return Err(AppendError::EmptyPayload { zxid });
+        }
+        if payload.len() > RECORD_PAYLOAD_BYTES_MAX {
+            return Err(AppendError::PayloadTooLarge {
+                zxid,
+                bytes: payload.len(),
+                max: RECORD_PAYLOAD_BYTES_MAX,
+            });
+        }
+        if let Some(last_zxid) = self.last_zxid {
+            if !zxid_follows(last_zxid, zxid) {
+                return Err(AppendError::ZxidOutOfOrder { last_zxid, zxid });
+            }
+        }
+        let sender = self
+            .sender
+            .as_ref()
+            .ok_or_else(|| AppendError::Fatal(self.fatal()))?;
+        sender
+            .send(Request::Append { zxid, payload })
+            .map_err(|_| AppendError::Fatal(self.fatal()))?;
+        self.last_zxid = Some(zxid);
+        Ok(())
+    }
+
+    /// Waits until everything appended so far is durable; returns the last
+    /// durable zxid.
+    pub fn flush(&self) -> Result<Option<i64>, FatalError> {
+        let (reply, answer) = mpsc::channel();
+        let sender = self.sender.as_ref().ok_or_else(|| self.fatal())?;
+        sender
+            .send(Request::Flush(reply))
+            .map_err(|_| self.fatal())?;
+        answer.recv().map_err(|_| self.fatal())?
+    }
+
+    /// Writes what is pending, stops the thread and returns the last
+    /// durable zxid.
+    pub fn shutdown(mut self) -> Result<Option<i64>, FatalError> {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> Result<Option<i64>, FatalError> {
+        // Closing the channel tells the thread to flush and return.
+        self.sender = None;
+        match self.join.take() {
+            Some(join) => join.join().unwrap_or_else(|_| Err(stopped_error())),
+            None => Err(stopped_error()),
+        }
+    }
+}
+
+impl Drop for LogThread {
+    fn drop(&mut self) {
+        if self.join.is_some() {
+            // Errors were reported as LogEvent::Fatal already.
+            let _ = self.stop();
+        }
+    }
+}
+
+fn run<S, F>(
+    mut writer: LogWriter<S>,
+    receiver: Receiver<Request>,
+    mut on_event: F,
+    fatal: Shared,
+) -> Result<Option<i64>, FatalError>
+where
+    S: Storage,
+    F: FnMut(LogEvent),
+{
+    let fail = |error: FatalError, on_event: &mut F| {
+        if let Ok(mut shared) = fatal.lock() {
+            *shared = Some(error.clone());
+        }
+        on_event(LogEvent::Fatal(error.clone()));
+        error
+    };
+    let mut last_reported: Option<i64> = writer.last_durable_zxid();
+    loop {
+        let now_us = writer.storage().now_us();
+        let wait = writer
+            .machine()
+            .next_deadline_us()
+            .map(|deadline_us| Duration::from_micros(deadline_us.saturating_sub(now_us)));
+        let first = match wait {
+            None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(wait) => receiver.recv_timeout(wait),
+        };
+        let mut requests = Vec::new();
+        let mut closed = false;
+        match first {
+            Ok(request) => requests.push(request),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => closed = true,
+        }
+        while let Ok(request) = receiver.try_recv() {
+            requests.push(request);
+        }
+        for request in requests {
+            match request {
+                Request::Append { zxid, payload } => {
+                    if let Err(error) = writer.append(zxid, &payload) {
+                        let error = match error {
+                            AppendError::Fatal(error) => error,
+                            // The handle checked order and size; anything
+                            // else here is a bug: stop rather than lose it.
+                            other => FatalError::new(
+                                crate::error::IoOp::Write,
+                                writer.dir().to_path_buf(),
+                                None,
+                                &std::io::Error::other(other.to_string()),
+                            ),
+                        };
+                        return Err(fail(error, &mut on_event));
+                    }
+                }
+                Request::Flush(reply) => {
+                    let result = writer.flush();
+                    report(&mut writer, &mut last_reported, &mut on_event);
+                    let failed = result.as_ref().err().cloned();
+                    // The asker may have gone; the result stands anyway.
+                    let _ = reply.send(result);
+                    if let Some(error) = failed {
+                        return Err(fail(error, &mut on_event));
+                    }
+                }
+            }
+        }
+        if closed {
+            let result = writer.flush();
+            report(&mut writer, &mut last_reported, &mut on_event);
+            return result.map_err(|error| fail(error, &mut on_event));
+        }
+        if let Err(error) = writer.step() {
+            report(&mut writer, &mut last_reported, &mut on_event);
+            return Err(fail(error, &mut on_event));
+        }
+        report(&mut writer, &mut last_reported, &mut on_event);
+    }
+}
+
+/// Sends the warnings and the new durable zxid, if it moved.
+fn report<S: Storage, F: FnMut(LogEvent)>(
+    writer: &mut LogWriter<S>,
+    last_reported: &mut Option<i64>,
+    on_event: &mut F,
+) {
+    for warning in writer.take_warnings() {
+        on_event(LogEvent::SlowSync(warning));
+    }
+    let durable = writer.last_durable_zxid();
+    if durable != *last_reported {
+        if let Some(through_zxid) = durable {
+            on_event(LogEvent::Durable { through_zxid });
+        }
+        *last_reported = durable;
+    }
+}
