@@ -5,9 +5,9 @@
 //!
 //! ```text
 //!            append(zxid, payload) ──► pending frames
-//!                                            │ next_action(now): no action in flight, and the
-//!                                            │ batch is due (bytes >= batch_bytes_max, waited
-//!                                            │ batch_wait_max_us, or flush requested)
+//!                                            │ next_action(now): no action in flight; a write
+//!                                            │ only when the batch is due (bytes >= batch_bytes_max,
+//!                                            │ waited batch_wait_max_us, or flush requested)
 //!                       ┌────────────────────┴───────────────────────┐
 //!          first record does not fit the segment            it fits
 //!                       ▼                                            ▼
@@ -234,13 +234,14 @@ impl GroupCommit {
 
     /// The next file operation, if one is due and none is in flight.
     pub fn next_action(&mut self, now_us: u64) -> Option<Action> {
-        if self.failed.is_some() || self.in_flight.is_some() || !self.is_due(now_us) {
+        if self.failed.is_some() || self.in_flight.is_some() {
             return None;
         }
         let (first_zxid, first_frame_bytes) = *self.pending_records.front()?;
         let fits = self.cursor.as_ref().is_some_and(|cursor| {
             cursor.end_offset + first_frame_bytes as u64 <= cursor.size_bytes
         });
+        // A segment the next record needs is made at once, due or not.
         if !fits {
             let size_bytes = self
                 .config
@@ -253,6 +254,9 @@ impl GroupCommit {
                 first_zxid,
                 size_bytes,
             });
+        }
+        if !self.is_due(now_us) {
+            return None;
         }
         // The fit check above found a cursor.
         let cursor = self.cursor.as_mut()?;
@@ -342,6 +346,9 @@ impl GroupCommit {
             return None;
         }
         let since_us = self.pending_since_us?;
+        if self.flush_requested || self.pending_bytes() >= self.config.batch_bytes_max {
+            return Some(0);
+        }
         Some(since_us.saturating_add(self.config.batch_wait_max_us))
     }
 

@@ -97,11 +97,12 @@ impl LogThread {
     }
 
     fn fatal(&self) -> FatalError {
-        self.fatal
-            .lock()
-            .ok()
-            .and_then(|fatal| fatal.clone())
-            .unwrap_or_else(stopped_error)
+        self.failed().unwrap_or_else(stopped_error)
+    }
+
+    /// The error that stopped the log thread, once it has failed.
+    pub fn failed(&self) -> Option<FatalError> {
+        self.fatal.lock().ok().and_then(|fatal| fatal.clone())
     }
 
     /// Queues a record (blocking while APPEND_QUEUE_DEPTH_MAX are queued).
@@ -123,6 +124,9 @@ impl LogThread {
                 return Err(AppendError::ZxidOutOfOrder { last_zxid, zxid });
             }
         }
+        if let Some(error) = self.failed() {
+            return Err(AppendError::Fatal(error));
+        }
         let sender = self
             .sender
             .as_ref()
@@ -137,6 +141,9 @@ impl LogThread {
     /// Waits until everything appended so far is durable; returns the last
     /// durable zxid.
     pub fn flush(&self) -> Result<Option<i64>, FatalError> {
+        if let Some(error) = self.failed() {
+            return Err(error);
+        }
         let (reply, answer) = mpsc::channel();
         let sender = self.sender.as_ref().ok_or_else(|| self.fatal())?;
         sender
@@ -229,11 +236,15 @@ where
                 Request::Flush(reply) => {
                     let result = writer.flush();
                     report(&mut writer, &mut last_reported, &mut on_event);
-                    let failed = result.as_ref().err().cloned();
+                    // The fatal event goes out before the asker hears back.
+                    let failed = result
+                        .as_ref()
+                        .err()
+                        .map(|error| fail(error.clone(), &mut on_event));
                     // The asker may have gone; the result stands anyway.
                     let _ = reply.send(result);
                     if let Some(error) = failed {
-                        return Err(fail(error, &mut on_event));
+                        return Err(error);
                     }
                 }
             }

@@ -135,6 +135,9 @@ impl<S: Storage> LogWriter<S> {
     /// Writes everything pending now, whatever the batch policy; returns
     /// the last durable zxid.
     pub fn flush(&mut self) -> Result<Option<i64>, FatalError> {
+        if let Some(error) = self.machine.fatal() {
+            return Err(error.clone());
+        }
         self.machine.request_flush();
         while !self.machine.is_idle() {
             if self.step()?.is_none() && !self.machine.is_idle() {
