@@ -7,9 +7,12 @@
 //! size, and a 64-bit digest of the whole tree kept in O(1) per change. It
 //! also has ZooKeeper's path rules ([`path`]).
 //!
+//! It also keeps ZooKeeper's quota statistics (the `zookeeper_stats`
+//! nodes, see [`quota`]) as its DataTree does.
+//!
 //! It is a pure core: no sockets, files, clocks or threads (times and
-//! zxids are passed in), and it must not check permissions, versions or
-//! quotas, fire watches, or know about requests and sessions beyond owner
+//! zxids are passed in), and it must not check permissions or versions,
+//! enforce quotas, fire watches, or know about requests and sessions beyond owner
 //! ids: the request processor does that before a change reaches the tree.
 //! A refused change returns a [`TreeError`] and leaves the tree unchanged;
 //! nothing here panics on caller input, except a stale [`NodeId`] passed to
@@ -30,6 +33,7 @@ mod hash;
 mod node;
 mod owner_index;
 pub mod path;
+pub mod quota;
 mod tree;
 mod tree_restore;
 mod tree_walk;

@@ -18,6 +18,7 @@ use crate::hash::hash_bytes;
 use crate::node::{Node, NodeStat};
 use crate::owner_index::OwnerIndex;
 use crate::path::parent_and_name;
+use crate::quota::QuotaRoots;
 
 /// The root's arena slot.
 pub(crate) const ROOT: u32 = 0;
@@ -61,6 +62,8 @@ pub struct DataTree {
     /// length of its data.
     pub(crate) approximate_data_size: i64,
     pub(crate) digest: u64,
+    /// Paths with a quota (see [`crate::quota`]).
+    pub(crate) quota_roots: QuotaRoots,
 }
 
 impl Default for DataTree {
@@ -86,6 +89,7 @@ impl DataTree {
             options,
             approximate_data_size: 0,
             digest: 0,
+            quota_roots: QuotaRoots::default(),
         };
         let root = Node::new(
             "",
@@ -382,6 +386,7 @@ impl DataTree {
         self.owners.add(kind, ephemeral_owner, child);
         self.approximate_data_size += utf16_len(path) + data.len() as i64;
         self.digest = self.digest.wrapping_add(self.contribution_at(child));
+        self.quota_after_create(path, parent_path, name, data.len());
         Ok(id)
     }
 
@@ -417,6 +422,7 @@ impl DataTree {
             self.owners.remove(kind, owner, child);
         }
         self.approximate_data_size -= utf16_len(path) + node.data().len() as i64;
+        self.quota_after_delete(path, parent_path, name, node.data().len());
         Ok(())
     }
 
@@ -442,7 +448,9 @@ impl DataTree {
         self.approximate_data_size += data.len() as i64 - old_len;
         let after = self.contribution_at(index);
         self.digest = self.digest.wrapping_sub(before).wrapping_add(after);
-        Ok(self.node_stat(self.arena.at(index)))
+        let stat = self.node_stat(self.arena.at(index));
+        self.quota_after_set_data(path, data.len() as i64 - old_len);
+        Ok(stat)
     }
 
     /// ZooKeeper's `setACL`: new ACL list and (already incremented)

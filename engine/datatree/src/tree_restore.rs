@@ -88,8 +88,10 @@ impl DataTree {
     }
 
     /// After the last node: forget ACL lists no node uses (ZooKeeper's
-    /// `purgeUnused`). Required: until then unused lists are kept.
+    /// `purgeUnused`) and recount quota statistics (`setupQuota`).
+    /// Required: until then unused lists are kept and quotas not counted.
     pub fn finish_restore(&mut self) {
         self.acl_cache.purge_unused();
+        self.setup_quota();
     }
 }
