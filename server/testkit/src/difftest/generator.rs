@@ -10,6 +10,7 @@ use ringkeeper_jute::{
 };
 
 use super::op::{Op, RelativeZxid, SetWatchesSpec};
+use super::quota_plan::QuotaPlan;
 use super::rng::Rng;
 use super::watched::WatchedPaths;
 
@@ -48,6 +49,8 @@ pub struct OpGenerator {
     /// Per slot: the watches it asked for on its current connection, by
     /// kind, for its next setWatches replay.
     watched: Vec<WatchedPaths>,
+    /// Quota nodes, kept apart from `existing`.
+    quota: QuotaPlan,
 }
 
 fn mode_is_ttl(mode: CreateMode) -> bool {
@@ -80,10 +83,11 @@ enum Kind {
     CloseSession,
     Disconnect,
     WhoAmI,
+    Quota,
 }
 
 /// The op mix: (kind, weight).
-const MIX: [(Kind, u64); 21] = [
+const MIX: [(Kind, u64); 22] = [
     (Kind::Create, 22),
     (Kind::Delete, 12),
     (Kind::SetData, 9),
@@ -105,6 +109,7 @@ const MIX: [(Kind, u64); 21] = [
     (Kind::CloseSession, 2),
     (Kind::Disconnect, 2),
     (Kind::WhoAmI, 1),
+    (Kind::Quota, 3),
 ];
 
 /// How often an op drawn for a disconnected slot becomes its reconnect
@@ -121,6 +126,7 @@ impl OpGenerator {
             existing: Vec::new(),
             disconnected: vec![false; sessions.max(1)],
             watched: vec![WatchedPaths::default(); sessions.max(1)],
+            quota: QuotaPlan::default(),
         }
     }
 
@@ -206,6 +212,9 @@ impl OpGenerator {
     /// A create of `path` succeeded; `ephemeral_slot` is the owning
     /// session slot of an ephemeral node.
     pub fn learn_created(&mut self, path: &str, ephemeral_slot: Option<usize>) {
+        if QuotaPlan::owns(path) {
+            return self.quota.learn_created(path);
+        }
         if self.existing.iter().any(|(known, _)| known == path) {
             return;
         }
@@ -217,6 +226,7 @@ impl OpGenerator {
 
     /// A delete of `path` succeeded.
     pub fn learn_deleted(&mut self, path: &str) {
+        self.quota.learn_deleted(path);
         self.existing.retain(|(known, _)| known != path);
     }
 
@@ -372,6 +382,14 @@ impl OpGenerator {
             Kind::CloseSession => Op::CloseSession { session },
             Kind::Disconnect => Op::Disconnect { session },
             Kind::WhoAmI => Op::WhoAmI { session },
+            Kind::Quota => {
+                let target = match self.existing_path() {
+                    Some(path) if self.rng.percent(70) => path,
+                    _ => self.root.clone(),
+                };
+                let root = self.root.clone();
+                self.quota.op(&mut self.rng, session, &root, &target)
+            }
         }
     }
 

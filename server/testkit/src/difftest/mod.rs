@@ -32,6 +32,7 @@
 pub mod answer;
 pub mod generator;
 pub mod op;
+pub mod quota_plan;
 pub mod rng;
 pub mod runner;
 pub mod side;
