@@ -346,10 +346,12 @@ impl OpGenerator {
             },
             Kind::AddWatch => Op::AddWatch {
                 session,
-                path: if self.rng.percent(30) {
-                    self.root.clone()
-                } else {
-                    self.path()
+                // Sometimes "/": a recursive watch there also sees the
+                // quota nodes under /zookeeper change.
+                path: match self.rng.weighted(&[27, 3, 70]) {
+                    0 => self.root.clone(),
+                    1 => "/".to_string(),
+                    _ => self.path(),
                 },
                 mode: if self.rng.percent(50) {
                     AddWatchMode::Persistent.as_i32()
