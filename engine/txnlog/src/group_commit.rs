@@ -353,6 +353,9 @@ impl GroupCommit {
     }
 
     /// The result of [`Action::CreateSegment`].
+    ///
+    /// # Panics
+    /// When no CreateSegment is in flight: a driver bug.
     pub fn on_segment_created(&mut self, result: Result<(), FatalError>) -> Result<(), FatalError> {
         let Some(InFlight::Segment {
             first_zxid,
@@ -381,6 +384,9 @@ impl GroupCommit {
     }
 
     /// The result of [`Action::Write`], with its buffer back.
+    ///
+    /// # Panics
+    /// When no Write is in flight: a driver bug.
     pub fn on_write_done(
         &mut self,
         bytes: AlignedBuf,

@@ -32,15 +32,24 @@ impl<S: Storage> LogWriter<S> {
         recovered: &RecoveredLog,
         config: LogConfig,
     ) -> Result<Self, FatalError> {
-        let alignment = storage.write_alignment_bytes();
-        let segment = match &recovered.tail {
+        let alignment = storage.write_alignment_bytes().max(1);
+        let mut tail = recovered.tail.clone();
+        let segment = match &mut tail {
             Some(tail) => {
                 let path = recovered
                     .dir
                     .join(segment_file_name(tail.segment_first_zxid));
-                let file = storage
-                    .open_write(&path)
-                    .map_err(|error| FatalError::new(IoOp::Open, path, None, &error))?;
+                let fail =
+                    |error: std::io::Error| FatalError::new(IoOp::Open, path.clone(), None, &error);
+                // The block the next batch rewrites, read as this storage
+                // aligns (recovery may have run with another alignment).
+                let block_start = tail.end_offset - tail.end_offset % alignment as u64;
+                tail.tail_block = vec![0u8; (tail.end_offset - block_start) as usize];
+                let reader = storage.open_read(&path).map_err(fail)?;
+                storage
+                    .read_exact_at(&reader, block_start, &mut tail.tail_block)
+                    .map_err(fail)?;
+                let file = storage.open_write(&path).map_err(fail)?;
                 Some((tail.segment_first_zxid, file))
             }
             None => None,
@@ -52,7 +61,7 @@ impl<S: Storage> LogWriter<S> {
         Ok(LogWriter {
             storage,
             dir: recovered.dir.clone(),
-            machine: GroupCommit::new(config, alignment, recovered.tail.clone()),
+            machine: GroupCommit::new(config, alignment, tail),
             segment,
             thread_name,
             warnings: Vec::new(),

@@ -440,15 +440,17 @@ fn cut_tail<S: Storage>(
     offset: u64,
     nonzero_end: u64,
 ) -> Result<(), RecoveryError> {
-    let file = storage.open_write(path).map_err(io_error(path))?;
     let alignment = storage.write_alignment_bytes().max(1) as u64;
     let start = offset - offset % alignment;
     let end = nonzero_end.div_ceil(alignment) * alignment;
     let mut block = crate::aligned_buf::AlignedBuf::with_capacity((end - start) as usize);
     let mut keep = vec![0u8; (offset - start) as usize];
+    // Read through a buffered handle: an O_DIRECT one needs aligned reads.
+    let reader = storage.open_read(path).map_err(io_error(path))?;
     storage
-        .read_exact_at(&file, start, &mut keep)
+        .read_exact_at(&reader, start, &mut keep)
         .map_err(io_error(path))?;
+    let file = storage.open_write(path).map_err(io_error(path))?;
     block.extend_from_slice(&keep);
     block.extend_zeros((end - offset) as usize);
     storage

@@ -103,6 +103,50 @@ fn o_direct_writes_are_aligned_and_recover() {
 }
 
 #[test]
+fn a_torn_tail_is_cut_and_the_log_continues_with_o_direct() {
+    let dir = tempfile::tempdir().unwrap();
+    let buffered = FsStorage::buffered();
+    let recovered = recover(&buffered, dir.path()).unwrap();
+    let mut writer = LogWriter::open(buffered.clone(), &recovered, config()).unwrap();
+    let records: Vec<(i64, Vec<u8>)> = (Z + 1..=Z + 30)
+        .map(|zxid| (zxid, payload(zxid, 333)))
+        .collect();
+    for (zxid, payload) in &records[..20] {
+        writer.append(*zxid, payload).unwrap();
+    }
+    writer.flush().unwrap();
+    let end = writer.machine().current_segment().unwrap().1;
+    drop(writer);
+    // A torn record: its header and the first bytes of its payload landed.
+    let path = dir.path().join("log.100000001");
+    let mut torn = Vec::new();
+    ringkeeper_txnlog::format::encode_record(Z + 21, &records[20].1, &mut torn);
+    std::os::unix::fs::FileExt::write_all_at(
+        &std::fs::OpenOptions::new().write(true).open(&path).unwrap(),
+        &torn[..100],
+        end,
+    )
+    .unwrap();
+
+    let direct = FsStorage::direct();
+    let recovered = recover(&direct, dir.path()).unwrap();
+    assert_eq!(
+        recovered.report.cases(),
+        vec![TailCase::ChecksumFailureInLastRecord]
+    );
+    assert_eq!(recovered.tail.as_ref().unwrap().end_offset, end);
+    let mut writer = LogWriter::open(direct, &recovered, config()).unwrap();
+    for (zxid, payload) in &records[20..] {
+        writer.append(*zxid, payload).unwrap();
+    }
+    writer.flush().unwrap();
+    drop(writer);
+    let recovered = recover(&buffered, dir.path()).unwrap();
+    assert_eq!(recovered.report.cases(), vec![TailCase::ZeroPadding]);
+    assert_eq!(replay_all(&buffered, dir.path()), records);
+}
+
+#[test]
 fn the_log_thread_groups_appends_and_reports_durable_zxids_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let storage = FsStorage::buffered();
