@@ -1,6 +1,6 @@
 //! The log's knobs, named after zoo.cfg where ZooKeeper has them.
 
-use crate::format::{record_frame_bytes, RECORD_PAYLOAD_BYTES_MAX, SEGMENT_HEADER_BYTES};
+use crate::format::SEGMENT_HEADER_BYTES;
 
 /// zoo.cfg `preAllocSize` default, in KiB (ZooKeeper's 64 MiB).
 pub const PREALLOC_SIZE_KIB_DEFAULT: u64 = 64 * 1024;
@@ -64,10 +64,5 @@ impl LogConfig {
         let size = self.segment_bytes.max(SEGMENT_BYTES_MIN).max(needed);
         let alignment = alignment.max(1) as u64;
         size.div_ceil(alignment) * alignment
-    }
-
-    /// The largest frame a record may have.
-    pub const fn frame_bytes_max() -> usize {
-        record_frame_bytes(RECORD_PAYLOAD_BYTES_MAX)
     }
 }
