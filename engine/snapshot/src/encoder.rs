@@ -270,6 +270,8 @@ impl SnapshotEncoder {
             self.pending
                 .extend_from_slice(&(list.len() as u32).to_le_bytes());
             self.pending.extend_from_slice(&0u32.to_le_bytes());
+            // Lengths fit u32: the lists came through jute, whose frames
+            // are bounded by jute.maxbuffer (far below 4 GiB).
             for acl in list {
                 self.pending.extend_from_slice(&acl.perms.to_le_bytes());
                 self.pending

@@ -125,7 +125,12 @@ fn crashed_error() -> io::Error {
     io::Error::other("simulated crash: the process is down")
 }
 
+/// Write `bytes` at `offset`, extending the file with zeros if needed;
+/// nothing at all for no bytes (a lost write does not extend a file).
 fn write_at(data: &mut Vec<u8>, offset: u64, bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
     let start = offset as usize;
     let end = start + bytes.len();
     if data.len() < end {
@@ -203,16 +208,22 @@ impl SimFs {
     /// and let operations run again.
     pub fn reboot(&self, mode: CrashMode) {
         let mut state = self.lock();
-        let mut rng = match mode {
-            CrashMode::Random(seed) => Some(Rng(seed)),
-            _ => None,
+        let mut rng = Rng(match mode {
+            CrashMode::Random(seed) => seed,
+            _ => 0,
+        });
+        // How much of an un-synced change of `len` units survives.
+        let mut kept = |len: usize, all_or_nothing_first: bool| match mode {
+            CrashMode::LoseUnsynced => 0,
+            CrashMode::KeepWritten => len,
+            CrashMode::Random(_) if all_or_nothing_first => match rng.below(3) {
+                0 => 0,
+                1 => len,
+                _ => rng.below(len as u64 + 1) as usize,
+            },
+            CrashMode::Random(_) => rng.below(len as u64 + 1) as usize,
         };
-        let survivors = match (&mut rng, mode) {
-            (_, CrashMode::LoseUnsynced) => 0,
-            (_, CrashMode::KeepWritten) => state.unsynced_names.len(),
-            (Some(rng), _) => rng.below(state.unsynced_names.len() as u64 + 1) as usize,
-            (None, _) => 0,
-        };
+        let survivors = kept(state.unsynced_names.len(), false);
         let mut names = state.durable_names.clone();
         for change in &state.unsynced_names[..survivors] {
             change.apply(&mut names);
@@ -220,19 +231,8 @@ impl SimFs {
         for inode in &mut state.inodes {
             let mut data = inode.durable.clone();
             for (offset, bytes) in &inode.unsynced {
-                let kept = match (&mut rng, mode) {
-                    (_, CrashMode::LoseUnsynced) => 0,
-                    (_, CrashMode::KeepWritten) => bytes.len(),
-                    (Some(rng), _) => match rng.below(3) {
-                        0 => 0,
-                        1 => bytes.len(),
-                        _ => rng.below(bytes.len() as u64 + 1) as usize,
-                    },
-                    (None, _) => 0,
-                };
-                if kept > 0 {
-                    write_at(&mut data, *offset, &bytes[..kept]);
-                }
+                let landed = kept(bytes.len(), true);
+                write_at(&mut data, *offset, &bytes[..landed]);
             }
             inode.durable = data.clone();
             inode.data = data;
