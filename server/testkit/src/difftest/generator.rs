@@ -9,7 +9,7 @@ use ringkeeper_jute::{
     WatcherType,
 };
 
-use super::op::{Op, RelativeZxid, SetWatchesSpec};
+use super::op::Op;
 use super::quota_plan::QuotaPlan;
 use super::rng::Rng;
 use super::watched::WatchedPaths;
@@ -18,8 +18,6 @@ use super::watched::WatchedPaths;
 pub const KNOWN_PATHS_MAX: usize = 64;
 /// Ops in one multi or multiRead.
 pub const MULTI_OPS_MAX: u64 = 4;
-/// Paths per list of a setWatches replay.
-pub const SET_WATCHES_PATHS_MAX: u64 = 3;
 
 /// A TTL that never runs out during a run: TTL expiry is time, and time
 /// must not decide an answer.
@@ -39,16 +37,16 @@ pub const DIGEST_USERS: [(&str, &str, &str); 2] = [
 /// that most ops hit a node that is there or create under one: a guess
 /// that only steers the mix, never decides what is compared.
 pub struct OpGenerator {
-    rng: Rng,
+    pub(super) rng: Rng,
     root: String,
-    sessions: usize,
+    pub(super) sessions: usize,
     /// Nodes believed to exist, with the session slot owning each ephemeral.
     existing: Vec<(String, Option<usize>)>,
     /// Per slot: whether it is disconnected (only a reconnect may use it).
-    disconnected: Vec<bool>,
+    pub(super) disconnected: Vec<bool>,
     /// Per slot: the watches it asked for on its current connection, by
     /// kind, for its next setWatches replay.
-    watched: Vec<WatchedPaths>,
+    pub(super) watched: Vec<WatchedPaths>,
     /// Quota nodes, kept apart from `existing`.
     quota: QuotaPlan,
 }
@@ -84,10 +82,11 @@ enum Kind {
     Disconnect,
     WhoAmI,
     Quota,
+    Pipeline,
 }
 
 /// The op mix: (kind, weight).
-const MIX: [(Kind, u64); 22] = [
+const MIX: [(Kind, u64); 23] = [
     (Kind::Create, 22),
     (Kind::Delete, 12),
     (Kind::SetData, 9),
@@ -110,12 +109,29 @@ const MIX: [(Kind, u64); 22] = [
     (Kind::Disconnect, 2),
     (Kind::WhoAmI, 1),
     (Kind::Quota, 3),
+    (Kind::Pipeline, 3),
 ];
 
-/// How often an op drawn for a disconnected slot becomes its reconnect
-/// (else another slot takes the op): a disconnect lasts a few steps, so
-/// other sessions change things the replay must report.
-const RECONNECT_PERCENT: u64 = 35;
+/// Ops one pipeline sends at most.
+pub const PIPELINE_OPS_MAX: u64 = 4;
+
+/// What a pipeline may hold: plain requests answered in order (not auth,
+/// which ZooKeeper answers ahead of queued requests, nor ops that close
+/// or drop the connection).
+const PIPELINE_MIX: [(Kind, u64); 12] = [
+    (Kind::Create, 20),
+    (Kind::Delete, 10),
+    (Kind::SetData, 12),
+    (Kind::GetData, 12),
+    (Kind::Exists, 10),
+    (Kind::GetChildren, 8),
+    (Kind::Multi, 6),
+    (Kind::MultiRead, 4),
+    (Kind::Sync, 3),
+    (Kind::AddWatch, 5),
+    (Kind::RemoveWatches, 5),
+    (Kind::WhoAmI, 2),
+];
 
 impl OpGenerator {
     pub fn new(seed: u64, root: &str, sessions: usize) -> OpGenerator {
@@ -128,85 +144,6 @@ impl OpGenerator {
             watched: vec![WatchedPaths::default(); sessions.max(1)],
             quota: QuotaPlan::default(),
         }
-    }
-
-    /// Reconnects for the slots still disconnected: a seed ends with
-    /// every session connected, so it can be closed.
-    pub fn finish(&mut self) -> Vec<Op> {
-        let slots: Vec<usize> = (0..self.sessions)
-            .filter(|&slot| self.disconnected[slot])
-            .collect();
-        slots.into_iter().map(|slot| self.reconnect(slot)).collect()
-    }
-
-    /// A slot for the next op: a connected one, or `Err(slot)` when the
-    /// drawn slot is disconnected and reconnects now.
-    fn pick_session(&mut self) -> Result<usize, usize> {
-        let drawn = self.rng.below(self.sessions as u64) as usize;
-        if !self.disconnected[drawn] {
-            return Ok(drawn);
-        }
-        let connected: Vec<usize> = (0..self.sessions)
-            .filter(|&slot| !self.disconnected[slot])
-            .collect();
-        if connected.is_empty() || self.rng.percent(RECONNECT_PERCENT) {
-            return Err(drawn);
-        }
-        Ok(*self.rng.pick(&connected))
-    }
-
-    /// The reconnect of a disconnected slot, replaying what it watched
-    /// (plus, sometimes, a path it never watched) in setWatches, in
-    /// setWatches2, or not at all.
-    fn reconnect(&mut self, slot: usize) -> Op {
-        self.disconnected[slot] = false;
-        let watched = std::mem::take(&mut self.watched[slot]);
-        let set_watches = match self.rng.weighted(&[15, 40, 45]) {
-            0 => None,
-            kind => {
-                let version2 = kind == 2;
-                let relative = if self.rng.percent(80) {
-                    RelativeZxid::LastSeen
-                } else {
-                    RelativeZxid::Zero
-                };
-                let mut spec = SetWatchesSpec {
-                    version2,
-                    relative,
-                    data: self.replayed(&watched.data),
-                    exist: self.replayed(&watched.exist),
-                    child: self.replayed(&watched.child),
-                    persistent: Vec::new(),
-                    persistent_recursive: Vec::new(),
-                };
-                if version2 {
-                    spec.persistent = self.replayed(&watched.persistent);
-                    spec.persistent_recursive = self.replayed(&watched.persistent_recursive);
-                }
-                Some(spec)
-            }
-        };
-        if let Some(spec) = &set_watches {
-            self.watched[slot].note_replayed(spec);
-        }
-        Op::Reconnect {
-            session: slot,
-            set_watches,
-        }
-    }
-
-    /// Up to [`SET_WATCHES_PATHS_MAX`] of `watched`, sometimes with a
-    /// path from the space that was never watched.
-    fn replayed(&mut self, watched: &[String]) -> Vec<String> {
-        let count = self.rng.below(SET_WATCHES_PATHS_MAX + 1) as usize;
-        let mut paths: Vec<String> = (0..count.min(watched.len()))
-            .map(|_| self.rng.pick(watched).clone())
-            .collect();
-        if self.rng.percent(25) {
-            paths.push(self.path());
-        }
-        paths.dedup();
-        paths
     }
 
     /// A create of `path` succeeded; `ephemeral_slot` is the owning
@@ -252,15 +189,6 @@ impl OpGenerator {
         let op = self.op_of_kind(kind, session);
         self.remember_watches(&op);
         op
-    }
-
-    /// Notes the watches `op` asks for, and a disconnect.
-    fn remember_watches(&mut self, op: &Op) {
-        let slot = op.session();
-        self.watched[slot].note(op);
-        if matches!(op, Op::Disconnect { .. }) {
-            self.disconnected[slot] = true;
-        }
     }
 
     fn op_of_kind(&mut self, kind: Kind, session: usize) -> Op {
@@ -384,6 +312,19 @@ impl OpGenerator {
             Kind::CloseSession => Op::CloseSession { session },
             Kind::Disconnect => Op::Disconnect { session },
             Kind::WhoAmI => Op::WhoAmI { session },
+            Kind::Pipeline => {
+                let weights: Vec<u64> = PIPELINE_MIX.iter().map(|(_, weight)| *weight).collect();
+                let count = 2 + self.rng.below(PIPELINE_OPS_MAX - 1);
+                let ops = (0..count)
+                    .map(|_| {
+                        let kind = PIPELINE_MIX[self.rng.weighted(&weights)].0;
+                        let op = self.op_of_kind(kind, session);
+                        self.remember_watches(&op);
+                        op
+                    })
+                    .collect();
+                Op::Pipeline { session, ops }
+            }
             Kind::Quota => {
                 let target = match self.existing_path() {
                     Some(path) if self.rng.percent(70) => path,
@@ -397,7 +338,7 @@ impl OpGenerator {
 
     /// A node path: often one believed to exist, else the regular space,
     /// rarely an invalid path.
-    fn path(&mut self) -> String {
+    pub(super) fn path(&mut self) -> String {
         if self.rng.percent(45) {
             if let Some(path) = self.existing_path() {
                 return path;
@@ -685,6 +626,7 @@ mod tests {
             "closeSession",
             "disconnect",
             "whoAmI",
+            "pipeline",
             "reconnect",
             "setWatches",
             "setWatches2",

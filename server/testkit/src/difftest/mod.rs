@@ -31,6 +31,7 @@
 
 pub mod answer;
 pub mod generator;
+mod generator_sessions;
 pub mod op;
 pub mod quota_plan;
 pub mod rng;

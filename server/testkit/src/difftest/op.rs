@@ -115,6 +115,13 @@ pub enum Op {
     CloseSession {
         session: usize,
     },
+    /// Several ops sent back to back before any reply is read (as clients
+    /// pipeline): the replies must come in order, with the same events
+    /// between them. The ops are plain requests of the same session.
+    Pipeline {
+        session: usize,
+        ops: Vec<Op>,
+    },
     /// The client drops its connection; the session lives on, its
     /// connection's watches are gone. The slot sends nothing until it
     /// reconnects.
@@ -221,6 +228,7 @@ impl Op {
             | Op::GetEphemerals { session, .. }
             | Op::CloseSession { session }
             | Op::WhoAmI { session }
+            | Op::Pipeline { session, .. }
             | Op::Disconnect { session }
             | Op::Reconnect { session, .. } => *session,
         }
@@ -231,6 +239,7 @@ impl Op {
         match self {
             Op::Create { op_code, .. } => op_code.zk_name(),
             Op::Disconnect { .. } => "disconnect",
+            Op::Pipeline { .. } => "pipeline",
             Op::Reconnect {
                 set_watches: None, ..
             } => "reconnect",
@@ -240,8 +249,8 @@ impl Op {
 
     /// What goes on the wire. A reconnect's setWatches goes with relative
     /// zxid 0 here ([`SetWatchesSpec::body`] gives each server's own); a
-    /// disconnect and a reconnect without setWatches send no request (the
-    /// side performs them) and show as a ping.
+    /// disconnect, a reconnect without setWatches and a pipeline send no
+    /// single request (the side performs them) and show as a ping.
     pub fn wire(&self) -> WireRequest {
         let plain = |op_code: OpCode, body: Vec<u8>| WireRequest {
             reserved_xid: None,
@@ -416,7 +425,9 @@ impl Op {
                 op_code: spec.op_code(),
                 body: spec.body(0),
             },
-            Op::Disconnect { .. } | Op::Reconnect { .. } => plain(OpCode::Ping, Vec::new()),
+            Op::Disconnect { .. } | Op::Reconnect { .. } | Op::Pipeline { .. } => {
+                plain(OpCode::Ping, Vec::new())
+            }
         }
     }
 }
@@ -540,6 +551,17 @@ impl fmt::Display for Op {
             Op::CloseSession { .. } => write!(f, "closeSession"),
             Op::WhoAmI { .. } => write!(f, "whoAmI"),
             Op::Disconnect { .. } => write!(f, "disconnect"),
+            Op::Pipeline { ops, .. } => {
+                let texts: Vec<String> = ops
+                    .iter()
+                    .map(|op| {
+                        let text = op.to_string();
+                        text.split_once(": ")
+                            .map_or(text.clone(), |(_, rest)| rest.to_string())
+                    })
+                    .collect();
+                write!(f, "pipeline [{}]", texts.join("; "))
+            }
             Op::Reconnect {
                 set_watches: None, ..
             } => write!(f, "reconnect"),

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use ringkeeper_jute::{CreateMode, ErrorCode, MultiOp, OpCode};
 
-use super::answer::Token;
+use super::answer::{Answer, Token};
 use super::generator::OpGenerator;
 use super::op::Op;
 use super::side::{Outcome, Side};
@@ -144,6 +144,12 @@ fn teach(generator: &mut OpGenerator, op: &Op, outcome: &Outcome) {
     if answer.err != 0 {
         return;
     }
+    if let Op::Pipeline { ops, .. } = op {
+        for (index, inner) in ops.iter().enumerate() {
+            teach(generator, inner, &pipeline_part(outcome, index));
+        }
+        return;
+    }
     match op {
         Op::Create { session, flags, .. } => {
             if let Some(path) = field("path") {
@@ -183,6 +189,38 @@ fn teach(generator: &mut OpGenerator, op: &Op, outcome: &Outcome) {
             }
         }
         _ => {}
+    }
+}
+
+/// The answer to op `index` of a pipeline, from the fields its outcome
+/// lists under `[index].`.
+fn pipeline_part(outcome: &Outcome, index: usize) -> Outcome {
+    let prefix = format!("[{index}].");
+    let mut part = Answer {
+        err: 0,
+        zxid: 0,
+        fields: Vec::new(),
+    };
+    for (label, token) in &outcome.answer.fields {
+        let Some(name) = label.strip_prefix(&prefix) else {
+            continue;
+        };
+        match (name, token) {
+            ("err", Token::Text(text)) => {
+                part.err = ErrorCode::ALL
+                    .iter()
+                    .find(|code| code.zk_name() == text)
+                    .map_or(-1, |code| code.as_i32());
+            }
+            ("zxid" | "eventsBefore", _) => {}
+            _ => part.fields.push((name.to_string(), token.clone())),
+        }
+    }
+    Outcome {
+        answer: part,
+        events_before_reply: 0,
+        new_session_id: None,
+        closed_session_events: Vec::new(),
     }
 }
 
@@ -379,7 +417,9 @@ impl SeedRun<'_, '_> {
 }
 
 /// The answer's error code; for a multi whose header says OK, the code
-/// of the op that failed it (the others say OK or RUNTIMEINCONSISTENCY).
+/// of the op that failed it (the others say OK or RUNTIMEINCONSISTENCY);
+/// for a pipeline, the first code of its replies (or their multis) that
+/// is not OK.
 fn outcome_error(outcome: &Outcome) -> i32 {
     let answer = &outcome.answer;
     if answer.err != 0 {
@@ -388,7 +428,7 @@ fn outcome_error(outcome: &Outcome) -> i32 {
     answer
         .fields
         .iter()
-        .filter(|(label, _)| label.ends_with(".error"))
+        .filter(|(label, _)| label.ends_with(".error") || label.ends_with("].err"))
         .filter_map(|(_, token)| match token {
             Token::Text(name) => ErrorCode::ALL.iter().find(|code| code.zk_name() == name),
             _ => None,

@@ -75,6 +75,7 @@ impl<'s> Side<'s> {
         match op {
             Op::Disconnect { .. } => return self.disconnect(slot),
             Op::Reconnect { .. } => return self.reconnect(op, slot),
+            Op::Pipeline { ops, .. } => return self.pipeline(ops, slot),
             _ => {}
         }
         let Some(client) = self.sessions.get_mut(slot).and_then(Option::as_mut) else {
@@ -204,6 +205,60 @@ impl Side<'_> {
         Ok(Outcome {
             answer,
             events_before_reply,
+            new_session_id: None,
+            closed_session_events: Vec::new(),
+        })
+    }
+
+    /// Sends every op of a pipeline, then reads the replies in order; the
+    /// answer lists each reply (prefixed `[i].`) with the events that had
+    /// arrived before it.
+    fn pipeline(&mut self, ops: &[Op], slot: usize) -> Result<Outcome, ClientError> {
+        let client = self
+            .sessions
+            .get_mut(slot)
+            .and_then(Option::as_mut)
+            .ok_or(ClientError::Closed)?;
+        let mut xids = Vec::with_capacity(ops.len());
+        for op in ops {
+            let wire = op.wire();
+            let body = RawBody(&wire.body);
+            let xid = match wire.reserved_xid {
+                Some(xid) => {
+                    client.send_with_xid(xid, wire.op_code.as_i32(), Some(&body))?;
+                    xid
+                }
+                None => client.send(wire.op_code, Some(&body))?,
+            };
+            xids.push(xid);
+        }
+        let mut fields = Vec::new();
+        let mut zxid = 0;
+        for (index, (op, xid)) in ops.iter().zip(xids).enumerate() {
+            let reply = client.read_reply(xid)?;
+            let answer = Answer::from_reply(op, &reply);
+            let label = |name: &str| format!("[{index}].{name}");
+            fields.push((
+                label("err"),
+                Token::Text(ringkeeper_jute::error_name(answer.err).into_owned()),
+            ));
+            fields.push((label("zxid"), Token::Zxid(answer.zxid)));
+            fields.push((
+                label("eventsBefore"),
+                Token::Text(client.queued_events().to_string()),
+            ));
+            for (name, token) in answer.fields {
+                fields.push((label(&name), token));
+            }
+            zxid = answer.zxid;
+        }
+        Ok(Outcome {
+            answer: Answer {
+                err: 0,
+                zxid,
+                fields,
+            },
+            events_before_reply: client.queued_events(),
             new_session_id: None,
             closed_session_events: Vec::new(),
         })
