@@ -83,14 +83,18 @@ pub use dump::{dump_log, dump_log_with, dump_segment_bytes, PayloadDecoder};
 pub use error::{AppendError, FatalError, IoOp};
 pub use fs_storage::{FsStorage, DIRECT_IO_ALIGNMENT_BYTES};
 pub use group_commit::{Action, Completion, GroupCommit, LogTail, SlowSync};
-pub use log_thread::{LogEvent, LogThread, APPEND_QUEUE_DEPTH_MAX, LOG_THREAD_NAME};
+pub use log_thread::{
+    LogEvent, LogThread, APPEND_QUEUE_DEPTH_MAX, LOG_THREAD_NAME, PREALLOC_THREAD_NAME,
+};
 pub use log_writer::LogWriter;
 pub use purge::{deletable_segments, list_segments, SegmentFile};
 pub use recovery::{
     recover, RecoveredLog, RecoveredSegment, RecoveryError, RecoveryReport, Verdict,
 };
 pub use replay::{for_each_record, ReplayError};
-pub use segment_create::create_segment;
+pub use segment_create::{
+    activate_segment, create_segment, prepare_segment, ZERO_FILL_CHUNK_BYTES,
+};
 pub use segment_scan::{
     find_valid_record, records as segment_records, scan_segment, FrameProblem, RecordRef, ScanStop,
     SegmentScan, RESYNC_ZXID_SPAN_MAX,

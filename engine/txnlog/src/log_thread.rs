@@ -17,6 +17,7 @@ use crate::error::{AppendError, FatalError};
 use crate::format::{zxid_follows, RECORD_PAYLOAD_BYTES_MAX};
 use crate::log_writer::LogWriter;
 use crate::recovery::RecoveredLog;
+use crate::segment_create::prepare_segment;
 use crate::storage::Storage;
 
 /// Appends queued for the log thread before [`LogThread::append`] blocks.
@@ -36,9 +37,19 @@ pub enum LogEvent {
 }
 
 enum Request {
-    Append { zxid: i64, payload: Vec<u8> },
+    Append {
+        zxid: i64,
+        payload: Vec<u8>,
+    },
     Flush(mpsc::Sender<Result<Option<i64>, FatalError>>),
+    /// The helper finished a spare segment (its result waits in a channel).
+    SparePrepared,
+    /// Write what is pending and stop.
+    Shutdown,
 }
+
+/// The name of the spare-segment helper thread.
+pub const PREALLOC_THREAD_NAME: &str = "txnlog-prealloc";
 
 type Shared = Arc<Mutex<Option<FatalError>>>;
 
@@ -72,14 +83,21 @@ impl LogThread {
         S: Storage,
         F: FnMut(LogEvent) + Send + 'static,
     {
+        let helper_storage = storage.clone();
         let mut writer = LogWriter::open(storage, recovered, config)?;
         writer.set_thread_name(LOG_THREAD_NAME);
+        writer.set_prepare_inline(false);
         let (sender, receiver) = mpsc::sync_channel(APPEND_QUEUE_DEPTH_MAX);
         let fatal: Shared = Arc::default();
         let thread_fatal = Arc::clone(&fatal);
+        let helper = Helper {
+            storage: helper_storage,
+            dir: recovered.dir.clone(),
+            wake: sender.clone(),
+        };
         let join = std::thread::Builder::new()
             .name(LOG_THREAD_NAME.to_string())
-            .spawn(move || run(writer, receiver, on_event, thread_fatal))
+            .spawn(move || run(writer, receiver, on_event, thread_fatal, helper))
             .map_err(|error| {
                 FatalError::new(
                     crate::error::IoOp::Open,
@@ -159,8 +177,10 @@ impl LogThread {
     }
 
     fn stop(&mut self) -> Result<Option<i64>, FatalError> {
-        // Closing the channel tells the thread to flush and return.
-        self.sender = None;
+        if let Some(sender) = self.sender.take() {
+            // A thread that already stopped cannot hear it; join tells.
+            let _ = sender.send(Request::Shutdown);
+        }
         match self.join.take() {
             Some(join) => join.join().unwrap_or_else(|_| Err(stopped_error())),
             None => Err(stopped_error()),
@@ -177,11 +197,71 @@ impl Drop for LogThread {
     }
 }
 
+/// What the spare-segment helper needs.
+struct Helper<S: Storage> {
+    storage: S,
+    dir: std::path::PathBuf,
+    /// Wakes the log thread when a spare is ready.
+    wake: SyncSender<Request>,
+}
+
+type Prepared<S> = Result<<S as Storage>::File, FatalError>;
+
+/// The helper as the log thread holds it: where sizes go, where spares
+/// come back, and its thread.
+type HelperHandle<S> = (mpsc::Sender<u64>, Receiver<Prepared<S>>, JoinHandle<()>);
+
+/// Starts the helper: it zero-fills one spare per size received, passes it
+/// back and wakes the log thread; it ends when the log thread drops its
+/// sender.
+fn spawn_helper<S: Storage>(helper: Helper<S>) -> std::io::Result<HelperHandle<S>> {
+    let (sizes, size_receiver) = mpsc::channel::<u64>();
+    let (prepared_sender, prepared) = mpsc::channel::<Prepared<S>>();
+    let join = std::thread::Builder::new()
+        .name(PREALLOC_THREAD_NAME.to_string())
+        .spawn(move || {
+            for size_bytes in size_receiver {
+                let result = prepare_segment(&helper.storage, &helper.dir, size_bytes);
+                if prepared_sender.send(result).is_err()
+                    || helper.wake.send(Request::SparePrepared).is_err()
+                {
+                    return;
+                }
+            }
+        })?;
+    Ok((sizes, prepared, join))
+}
+
 fn run<S, F>(
+    writer: LogWriter<S>,
+    receiver: Receiver<Request>,
+    on_event: F,
+    fatal: Shared,
+    helper: Helper<S>,
+) -> Result<Option<i64>, FatalError>
+where
+    S: Storage,
+    F: FnMut(LogEvent),
+{
+    let dir = helper.dir.clone();
+    let (sizes, prepared, helper_join) = spawn_helper(helper)
+        .map_err(|error| FatalError::new(crate::error::IoOp::Open, dir, None, &error))?;
+    let result = run_loop(writer, receiver, on_event, fatal, &sizes, &prepared);
+    // Closing the size channel ends the helper; wait so that no spare is
+    // being written after the log stopped.
+    drop(sizes);
+    drop(prepared);
+    let _ = helper_join.join();
+    result
+}
+
+fn run_loop<S, F>(
     mut writer: LogWriter<S>,
     receiver: Receiver<Request>,
     mut on_event: F,
     fatal: Shared,
+    sizes: &mpsc::Sender<u64>,
+    prepared: &Receiver<Prepared<S>>,
 ) -> Result<Option<i64>, FatalError>
 where
     S: Storage,
@@ -233,6 +313,14 @@ where
                         return Err(fail(error, &mut on_event));
                     }
                 }
+                Request::SparePrepared => {
+                    for result in prepared.try_iter() {
+                        if let Err(error) = writer.on_segment_prepared(result) {
+                            return Err(fail(error, &mut on_event));
+                        }
+                    }
+                }
+                Request::Shutdown => closed = true,
                 Request::Flush(reply) => {
                     let result = writer.flush();
                     report(&mut writer, &mut last_reported, &mut on_event);
@@ -259,6 +347,10 @@ where
             return Err(fail(error, &mut on_event));
         }
         report(&mut writer, &mut last_reported, &mut on_event);
+        if let Some(size_bytes) = writer.take_prepare_request() {
+            // The helper lives as long as this loop, so the send succeeds.
+            let _ = sizes.send(size_bytes);
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use crate::config::LogConfig;
 use crate::error::{AppendError, FatalError, IoOp};
 use crate::group_commit::{Action, Completion, GroupCommit};
 use crate::recovery::RecoveredLog;
-use crate::segment_create::create_segment;
+use crate::segment_create::{activate_segment, create_segment, prepare_segment};
 use crate::segment_name::segment_file_name;
 use crate::storage::Storage;
 
@@ -19,6 +19,11 @@ pub struct LogWriter<S: Storage> {
     machine: GroupCommit,
     /// The segment records go to, open for writing, by first zxid.
     segment: Option<(i64, S::File)>,
+    /// The zero-filled spare segment, once prepared.
+    spare: Option<S::File>,
+    /// Whether [`LogWriter::step`] prepares the spare itself (the log
+    /// thread does it on a helper thread instead).
+    prepare_inline: bool,
     /// Named in the slow-fsync warning ("fsync-ing ... in <thread>").
     thread_name: String,
     warnings: Vec<String>,
@@ -63,6 +68,8 @@ impl<S: Storage> LogWriter<S> {
             dir: recovered.dir.clone(),
             machine: GroupCommit::new(config, alignment, tail),
             segment,
+            spare: None,
+            prepare_inline: true,
             thread_name,
             warnings: Vec::new(),
         })
@@ -93,10 +100,35 @@ impl<S: Storage> LogWriter<S> {
             if let Some(error) = self.machine.fatal() {
                 return Err(error.clone());
             }
+            if self.prepare_inline {
+                if let Some(size_bytes) = self.machine.next_prepare() {
+                    let prepared = prepare_segment(&self.storage, &self.dir, size_bytes);
+                    self.on_segment_prepared(prepared)?;
+                }
+            }
             let Some(action) = self.machine.next_action(self.storage.now_us()) else {
                 return Ok(None);
             };
             match action {
+                Action::ActivateSegment { first_zxid, .. } => {
+                    self.segment = None;
+                    let result = match self.spare.take() {
+                        Some(spare) => {
+                            activate_segment(&self.storage, &self.dir, &spare, first_zxid).map(
+                                |()| {
+                                    self.segment = Some((first_zxid, spare));
+                                },
+                            )
+                        }
+                        None => Err(FatalError::new(
+                            IoOp::CreateSegment,
+                            self.dir.clone(),
+                            None,
+                            &std::io::Error::other("no spare segment to activate"),
+                        )),
+                    };
+                    self.machine.on_segment_created(result)?;
+                }
                 Action::CreateSegment {
                     first_zxid,
                     size_bytes,
@@ -154,6 +186,28 @@ impl<S: Storage> LogWriter<S> {
             }
         }
         Ok(self.machine.last_durable_zxid())
+    }
+
+    /// Leaves preparing the spare segment to the caller
+    /// ([`LogWriter::take_prepare_request`], [`LogWriter::on_segment_prepared`]).
+    pub(crate) fn set_prepare_inline(&mut self, inline: bool) {
+        self.prepare_inline = inline;
+    }
+
+    /// The size of a spare segment to prepare now, if one is wanted.
+    pub(crate) fn take_prepare_request(&mut self) -> Option<u64> {
+        self.machine.next_prepare()
+    }
+
+    /// The spare segment prepared (or the error doing it, which is fatal).
+    pub(crate) fn on_segment_prepared(
+        &mut self,
+        prepared: Result<S::File, FatalError>,
+    ) -> Result<(), FatalError> {
+        let result = prepared.map(|file| {
+            self.spare = Some(file);
+        });
+        self.machine.on_segment_prepared(result)
     }
 
     /// Slow-fsync warnings since the last call, worded as ZooKeeper's.

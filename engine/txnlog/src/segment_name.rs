@@ -5,6 +5,8 @@
 pub const SEGMENT_PREFIX: &str = "log.";
 /// The suffix of a segment still being zero-filled (never a segment).
 pub const TEMP_SUFFIX: &str = ".tmp";
+/// The spare segment zero-filled ahead of need, before it has a zxid.
+pub const PREALLOC_FILE_NAME: &str = "log.prealloc.tmp";
 
 /// `log.<hex>` for a segment starting at `first_zxid`.
 pub fn segment_file_name(first_zxid: i64) -> String {
@@ -28,8 +30,10 @@ pub fn parse_segment_file_name(name: &str) -> Option<i64> {
     (segment_file_name(zxid) == name).then_some(zxid)
 }
 
-/// Whether `name` is a leftover temporary segment.
+/// Whether `name` is a leftover temporary segment (or the spare).
 pub fn is_temp_file_name(name: &str) -> bool {
-    name.strip_suffix(TEMP_SUFFIX)
-        .is_some_and(|stem| parse_segment_file_name(stem).is_some())
+    name == PREALLOC_FILE_NAME
+        || name
+            .strip_suffix(TEMP_SUFFIX)
+            .is_some_and(|stem| parse_segment_file_name(stem).is_some())
 }

@@ -9,14 +9,15 @@
 use std::io;
 use std::path::Path;
 
-/// File operations and the clock, as the txn log needs them.
+/// File operations and the clock, as the txn log needs them. Clones share
+/// the same files (the log thread hands one to its spare-segment helper).
 ///
 /// Paths are absolute or relative to the process; the log passes its
 /// dataLogDir joined with segment names. Every method that changes a file
 /// or a directory is durable only once the matching sync returned:
 /// [`Storage::fdatasync`] for a file's bytes, [`Storage::sync_dir`] for the
 /// names in a directory (create, rename, remove).
-pub trait Storage: Send + 'static {
+pub trait Storage: Clone + Send + 'static {
     /// An open file.
     type File: Send + 'static;
 

@@ -315,3 +315,95 @@ fn aligned_writes_rewrite_the_block_they_start_in() {
     });
     assert!(second[75..].iter().all(|&byte| byte == 0));
 }
+
+#[test]
+fn a_half_full_segment_asks_for_a_spare_and_the_next_roll_activates_it() {
+    let mut machine = started(
+        LogConfig {
+            segment_bytes: 4096,
+            ..config()
+        },
+        1,
+    );
+    assert_eq!(machine.next_prepare(), None, "the segment is nearly empty");
+    let (_, _, _, _, buffer) = expect_write(&mut machine, 0);
+    machine.on_write_done(buffer, Ok(()), 1).unwrap();
+    machine.append(Z + 2, &[1u8; 2100], 1).unwrap();
+    let (_, _, _, _, buffer) = expect_write(&mut machine, 1);
+    machine.on_write_done(buffer, Ok(()), 2).unwrap();
+    assert_eq!(
+        machine.next_prepare(),
+        Some(4096),
+        "half full: prepare a spare"
+    );
+    assert_eq!(machine.next_prepare(), None, "one spare at a time");
+    machine.on_segment_prepared(Ok(())).unwrap();
+    machine.append(Z + 3, &[2u8; 2100], 2).unwrap();
+    match machine.next_action(2) {
+        Some(Action::ActivateSegment {
+            first_zxid,
+            size_bytes,
+        }) => {
+            assert_eq!((first_zxid, size_bytes), (Z + 3, 4096));
+        }
+        other => panic!("expected the spare to be activated, got {other:?}"),
+    }
+    machine.on_segment_created(Ok(())).unwrap();
+    let (offset, _, _, through, _) = expect_write(&mut machine, 2);
+    assert_eq!((offset, through), (32, Z + 3));
+}
+
+#[test]
+fn a_roll_creates_a_segment_when_the_spare_is_not_ready_or_too_small() {
+    let mut machine = started(
+        LogConfig {
+            segment_bytes: 4096,
+            ..config()
+        },
+        1,
+    );
+    let (_, _, _, _, buffer) = expect_write(&mut machine, 0);
+    machine.on_write_done(buffer, Ok(()), 1).unwrap();
+    machine.append(Z + 2, &[1u8; 2100], 1).unwrap();
+    let (_, _, _, _, buffer) = expect_write(&mut machine, 1);
+    machine.on_write_done(buffer, Ok(()), 2).unwrap();
+    assert_eq!(machine.next_prepare(), Some(4096));
+    // Still being prepared: the roll does not wait for it.
+    machine.append(Z + 3, &[2u8; 2100], 2).unwrap();
+    assert!(matches!(
+        machine.next_action(2),
+        Some(Action::CreateSegment { .. })
+    ));
+    machine.on_segment_created(Ok(())).unwrap();
+    let (_, _, _, _, buffer) = expect_write(&mut machine, 2);
+    machine.on_write_done(buffer, Ok(()), 3).unwrap();
+    machine.on_segment_prepared(Ok(())).unwrap();
+    // Ready, but a record larger than the spare needs its own segment.
+    machine.append(Z + 4, &[3u8; 5000], 3).unwrap();
+    match machine.next_action(3) {
+        Some(Action::CreateSegment { size_bytes, .. }) => assert_eq!(size_bytes, 32 + 16 + 5000),
+        other => panic!("expected a new, larger segment, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_failed_spare_preparation_is_fatal() {
+    let mut machine = started(
+        LogConfig {
+            segment_bytes: 4096,
+            ..config()
+        },
+        1,
+    );
+    machine.append(Z + 2, &[1u8; 2100], 0).unwrap();
+    let (_, _, _, _, buffer) = expect_write(&mut machine, 0);
+    machine.on_write_done(buffer, Ok(()), 1).unwrap();
+    assert!(machine.next_prepare().is_some());
+    machine
+        .on_segment_prepared(Err(io_failure(IoOp::CreateSegment)))
+        .unwrap_err();
+    assert!(matches!(
+        machine.append(Z + 3, b"x", 2),
+        Err(AppendError::Fatal(_))
+    ));
+}
