@@ -78,6 +78,7 @@ pub use aligned_buf::AlignedBuf;
 pub use config::{
     LogConfig, BATCH_BYTES_MAX_DEFAULT, BATCH_WAIT_MAX_US_DEFAULT,
     FSYNC_WARNING_THRESHOLD_MS_DEFAULT, PENDING_BYTES_MAX_DEFAULT, PREALLOC_SIZE_KIB_DEFAULT,
+    SEGMENT_BYTES_MIN,
 };
 pub use dump::{dump_log, dump_log_with, dump_segment_bytes, PayloadDecoder};
 pub use error::{AppendError, FatalError, IoOp};

@@ -24,7 +24,7 @@ pub struct LogWriter<S: Storage> {
     /// Whether [`LogWriter::step`] prepares the spare itself (the log
     /// thread does it on a helper thread instead).
     prepare_inline: bool,
-    /// Named in the slow-fsync warning ("fsync-ing ... in <thread>").
+    /// Named in the slow-fsync warning ("fsync-ing ... in `<thread>`").
     thread_name: String,
     warnings: Vec<String>,
 }

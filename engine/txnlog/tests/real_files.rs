@@ -157,7 +157,9 @@ fn the_log_thread_groups_appends_and_reports_durable_zxids_in_order() {
         let _ = events.send(event);
     })
     .unwrap();
-    let count = 2000;
+    // 6000 x 96 bytes roll over two 256 KiB segments: the rolls use spares
+    // the helper thread prepared.
+    let count = 6000;
     for zxid in Z + 1..=Z + count {
         log.append(zxid, payload(zxid, 80)).unwrap();
     }
@@ -181,6 +183,7 @@ fn the_log_thread_groups_appends_and_reports_durable_zxids_in_order() {
         "appends made while a sync was in flight shared a batch ({} batches for {count} records)",
         durable.len()
     );
+    assert!(list_segments(&storage, dir.path()).unwrap().len() >= 3);
     recover(&storage, dir.path()).unwrap();
     assert_eq!(replay_all(&storage, dir.path()).len(), count as usize);
 }
