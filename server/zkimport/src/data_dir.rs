@@ -8,7 +8,8 @@
 //! | every candidate fails | refused ([`ImportErrorKind::NoValidSnapshot`]), each failure named |
 //! | log files | the one holding the snapshot's zxid (the newest starting at or before it) and all later ones, oldest first, as `FileTxnLog.getLogFiles` picks them |
 //! | a log ends in a torn record | cut there (noted in `skipped`); the next file must continue the zxids |
-//! | a zxid gap or a zxid not increasing, within a file or across files, or between the snapshot and its first txn | refused, naming the file and offset |
+//! | after the snapshot, a zxid gap or a zxid not increasing (within a file, across files, or from the snapshot to its first txn) | refused, naming the file and offset |
+//! | a zxid gap among txns up to the snapshot's zxid | passed over: the snapshot holds their effects |
 //! | the snapshot's digest zxid lies beyond the last logged txn | kept, noted in `skipped` (ZooKeeper warns likewise: txns the snapshot reflects are missing from the log) |
 //! | names that look like data files but are not (`log.5.tmp`) | ignored, noted in `skipped` |
 
@@ -163,8 +164,10 @@ fn newest_valid_snapshot(
     ))
 }
 
-/// Every txn after `snapshot_zxid`, from the log holding it onwards, with
-/// the zxids checked to follow one another from the snapshot on.
+/// Every txn after `snapshot_zxid`, from the log holding it onwards, each
+/// checked to follow the one before it (the first, the snapshot's zxid).
+/// Txns up to the snapshot's zxid are passed over unchecked: the snapshot
+/// holds their effects, and a follower synced by SNAP logs a gap there.
 fn txns_after(
     logs: &[(i64, PathBuf)],
     snapshot_zxid: i64,
@@ -177,27 +180,20 @@ fn txns_after(
         .filter(|zxid| *zxid <= snapshot_zxid)
         .max()
         .unwrap_or(i64::MIN);
-    let mut previous_zxid: Option<i64> = None;
-    let mut txns = Vec::new();
+    let mut txns: Vec<ZkTxn> = Vec::new();
     for (_, path) in logs.iter().filter(|(zxid, _)| *zxid >= first_needed) {
         let log = read_log_file(path)?;
         if log.tail.is_cut() {
             skipped.push(describe_cut(path, &log.tail));
         }
         for txn in log.txns {
-            let zxid = txn.zxid();
-            if let Some(previous) = previous_zxid {
-                check_follows(previous, zxid)
-                    .map_err(|kind| ImportError::at(&txn.file, txn.offset, kind))?;
-            }
-            previous_zxid = Some(zxid);
-            if zxid <= snapshot_zxid {
-                continue;
-            }
-            if txns.is_empty() {
-                check_follows(snapshot_zxid, zxid)
-                    .map_err(|kind| ImportError::at(&txn.file, txn.offset, kind))?;
-            }
+            let previous_zxid = match txns.last() {
+                Some(previous) => previous.zxid(),
+                None if txn.zxid() <= snapshot_zxid => continue,
+                None => snapshot_zxid,
+            };
+            check_follows(previous_zxid, txn.zxid())
+                .map_err(|kind| ImportError::at(&txn.file, txn.offset, kind))?;
             txns.push(txn);
         }
     }

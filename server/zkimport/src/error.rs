@@ -39,6 +39,8 @@ pub enum ImportErrorKind {
     /// read (ZooKeeper writes them only with
     /// `zookeeper.snapshot.compression.method` set).
     CompressedSnapshot { extension: String },
+    /// A file name that does not say what the file is (its zxid).
+    UnrecognisedName { expected: &'static str },
     /// The snapshot's node list breaks a rule ZooKeeper's loader relies
     /// on (root first, parents before children, each path once).
     InvalidTree { path: String, reason: &'static str },
@@ -121,6 +123,9 @@ impl fmt::Display for ImportErrorKind {
                 "compressed snapshot (.{extension}) is not supported: decompress it or let \
                  ZooKeeper write an uncompressed one"
             ),
+            ImportErrorKind::UnrecognisedName { expected } => {
+                write!(f, "the file name is not {expected}")
+            }
             ImportErrorKind::InvalidTree { path, reason } => {
                 write!(f, "invalid tree at node {path:?}: {reason}")
             }

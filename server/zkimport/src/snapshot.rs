@@ -151,9 +151,8 @@ pub fn read_snapshot(path: &Path) -> Result<ZkSnapshot, ImportError> {
             return Err(ImportError::new(
                 path,
                 None,
-                ImportErrorKind::InvalidTree {
-                    path: name,
-                    reason: "the file name is not snapshot.<hex zxid>",
+                ImportErrorKind::UnrecognisedName {
+                    expected: "snapshot.<hex zxid>",
                 },
             ))
         }

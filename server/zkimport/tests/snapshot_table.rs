@@ -238,6 +238,12 @@ fn the_snapshot_zxid_comes_from_the_file_name_and_compression_is_refused() {
         error.kind,
         ImportErrorKind::CompressedSnapshot { .. }
     ));
+    fs::copy(inner.join("snapshot.1f"), inner.join("snap-copy")).unwrap();
+    let error = read_snapshot(&inner.join("snap-copy")).unwrap_err();
+    assert!(matches!(
+        error.kind,
+        ImportErrorKind::UnrecognisedName { .. }
+    ));
 }
 
 #[test]
@@ -321,6 +327,70 @@ fn a_zxid_gap_across_log_files_is_refused_naming_the_later_file() {
             zxid: 5
         }
     ));
+}
+
+#[test]
+fn a_zxid_gap_or_a_step_back_inside_a_log_after_the_snapshot_is_refused_at_that_txn() {
+    let log = LogFile::new().create(1).create(2).create(4);
+    let third = log.offsets[2];
+    let (dir, inner) = data_dir(&[
+        ("snapshot.0", SnapshotFile::small().bytes()),
+        ("log.1", log.bytes),
+    ]);
+    let error = read_data_dir(dir.path()).unwrap_err();
+    assert_eq!(
+        (error.file.as_path(), error.offset),
+        (inner.join("log.1").as_path(), Some(third))
+    );
+    assert!(matches!(
+        error.kind,
+        ImportErrorKind::ZxidGap {
+            previous_zxid: 2,
+            zxid: 4
+        }
+    ));
+    let (dir, _) = data_dir(&[
+        ("snapshot.0", SnapshotFile::small().bytes()),
+        ("log.1", LogFile::new().create(1).create(2).create(2).bytes),
+    ]);
+    let error = read_data_dir(dir.path()).unwrap_err();
+    assert!(matches!(
+        error.kind,
+        ImportErrorKind::ZxidNotIncreasing { .. }
+    ));
+}
+
+#[test]
+fn a_new_epoch_may_start_at_any_counter() {
+    let log = LogFile::new()
+        .create(0x1_0000_0001)
+        .create(0x1_0000_0002)
+        .create(0x2_0000_0001);
+    let (dir, _) = data_dir(&[
+        ("snapshot.100000001", SnapshotFile::small().bytes()),
+        ("log.100000001", log.bytes),
+    ]);
+    let read = read_data_dir(dir.path()).unwrap();
+    assert_eq!(read.last_zxid, 0x2_0000_0001);
+}
+
+#[test]
+fn a_gap_before_the_snapshot_zxid_is_covered_by_the_snapshot() {
+    // A follower at txn 3 was synced by SNAP at txn 7, then logged 8, 9
+    // in the same file.
+    let log = LogFile::new()
+        .create(1)
+        .create(2)
+        .create(3)
+        .create(8)
+        .create(9);
+    let (dir, _) = data_dir(&[
+        ("snapshot.7", SnapshotFile::small().bytes()),
+        ("log.1", log.bytes),
+    ]);
+    let read = read_data_dir(dir.path()).unwrap();
+    let zxids: Vec<i64> = read.txns.iter().map(|txn| txn.zxid()).collect();
+    assert_eq!(zxids, [8, 9]);
 }
 
 #[test]
