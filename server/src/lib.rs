@@ -12,6 +12,7 @@
 pub mod config;
 pub mod fourlw;
 pub mod protocol;
+pub mod purge;
 pub mod run;
 pub mod service;
 

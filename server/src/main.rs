@@ -1,4 +1,6 @@
 //! `ringkeeper [--cores N] [--io-backend auto|io_uring|epoll] [zoo.cfg]`
+//! `ringkeeper dump-log FILE`, `ringkeeper dump-snapshot FILE`,
+//! `ringkeeper purge [-n COUNT] [--dry-run] zoo.cfg`
 //!
 //! Reads an Apache ZooKeeper `zoo.cfg` and serves ZooKeeper clients in the
 //! foreground until SIGTERM or SIGINT. With no file it starts the embedded
@@ -18,9 +20,12 @@ use ringkeeper_server::run::{embedded_default_config, start, RunOptions};
 #[command(
     name = "ringkeeper",
     version,
-    about = "A ZooKeeper-compatible coordination server"
+    about = "A ZooKeeper-compatible coordination server",
+    args_conflicts_with_subcommands = true
 )]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Tool>,
     /// Apache ZooKeeper configuration file; none = the embedded default.
     config: Option<PathBuf>,
     /// Engine threads, each with its own io_uring; 0 = one per CPU.
@@ -29,6 +34,70 @@ struct Args {
     /// I/O backend: auto (io_uring, else epoll), io_uring or epoll.
     #[arg(long, default_value = "auto", value_parser = parse_backend)]
     io_backend: BackendChoice,
+}
+
+/// Tools on a data directory, besides serving.
+#[derive(clap::Subcommand, Debug)]
+enum Tool {
+    /// Print a txn log segment record by record (offset, zxid, length, checksum).
+    DumpLog { file: PathBuf },
+    /// Print a snapshot: header, ACLs, sessions, every node.
+    DumpSnapshot { file: PathBuf },
+    /// Delete all but the newest snapshots and the log segments they need.
+    Purge {
+        /// Snapshots to keep (at least 3); default: autopurge.snapRetainCount.
+        #[arg(short = 'n', long)]
+        count: Option<usize>,
+        /// Say what would be deleted, delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        config: PathBuf,
+    },
+}
+
+fn run_tool(tool: Tool) -> ExitCode {
+    let result = match tool {
+        Tool::DumpLog { file } => ringkeeper_txnlog::dump_log(&file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display())),
+        Tool::DumpSnapshot { file } => ringkeeper_snapshot::dump_snapshot(&file)
+            .map_err(|e| format!("{}: {e}", file.display())),
+        Tool::Purge {
+            count,
+            dry_run,
+            config,
+        } => purge_tool(&config, count, dry_run),
+    };
+    match result {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("ringkeeper: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn purge_tool(
+    config: &std::path::Path,
+    count: Option<usize>,
+    dry_run: bool,
+) -> Result<String, String> {
+    let (config, _) = ringkeeper_server::config::load_zoo_cfg(config).map_err(|e| e.to_string())?;
+    let count = count.unwrap_or(config.autopurge_snap_retain_count as usize);
+    let outcome =
+        ringkeeper_server::purge::purge(&config.data_dir, &config.data_log_dir, count, dry_run)?;
+    let verb = if dry_run { "would delete" } else { "deleted" };
+    let mut text = format!(
+        "kept {} snapshot(s); {verb} {} file(s)\n",
+        outcome.snapshots_kept,
+        outcome.deleted.len()
+    );
+    for path in &outcome.deleted {
+        text.push_str(&format!("  {}\n", path.display()));
+    }
+    Ok(text)
 }
 
 fn parse_backend(s: &str) -> Result<BackendChoice, String> {
@@ -44,6 +113,9 @@ fn parse_backend(s: &str) -> Result<BackendChoice, String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(tool) = args.command {
+        return run_tool(tool);
+    }
     let config = match &args.config {
         None => embedded_default_config(),
         Some(path) => match load_zoo_cfg_with_jvm_flags(
