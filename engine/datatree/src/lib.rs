@@ -35,6 +35,7 @@ mod owner_index;
 pub mod path;
 pub mod quota;
 mod tree;
+mod tree_replay;
 mod tree_restore;
 mod tree_walk;
 
