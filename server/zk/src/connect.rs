@@ -13,6 +13,7 @@
 use ringkeeper_jute::{ConnectRequest, ConnectResponse, Jute, SESSION_PASSWORD_LEN};
 
 use crate::outbox::{ConnKey, Outbox};
+use crate::pipeline::Origin;
 use crate::server::ZkServer;
 
 /// What became of a handshake.
@@ -51,6 +52,18 @@ impl ZkServer {
                 return ConnectOutcome::Dropped;
             };
             let txn = self.prep_create_session(session_id, timeout_wire, now_ms);
+            if self.is_deferred() {
+                // The ConnectResponse goes out once the createSession txn
+                // is durable; requests sent before then wait behind it.
+                self.bind_session(conn, session_id, timeout_ms);
+                let origin = Origin::Handshake {
+                    conn,
+                    timeout_ms: timeout_wire,
+                    client_sent_read_only,
+                };
+                self.defer_txn(txn, origin);
+                return ConnectOutcome::Accepted { session_id };
+            }
             self.apply(&txn, out);
             self.bind_session(conn, session_id, timeout_ms);
             let password = self.sessions.password(session_id).to_vec();
@@ -100,7 +113,7 @@ impl ZkServer {
         ConnectOutcome::Accepted { session_id }
     }
 
-    fn send_connect_response(
+    pub(crate) fn send_connect_response(
         &mut self,
         conn: ConnKey,
         timeout_ms: i32,

@@ -3,8 +3,12 @@
 //! the session, auth and ACL rules around them, as a pure core. It owns
 //! what a request means: decoded requests in, reply frames, watch-event
 //! frames and connections to close out (an [`Outbox`]). Writes go
-//! prep -> (txn log, later) -> apply, with [`ZkServer::prep`] and
-//! [`ZkServer::apply`] as the seam; apply takes only a [`Txn`].
+//! prep -> txn log -> apply, with [`ZkServer::prep`] and
+//! [`ZkServer::apply`] as the seam; apply takes only a [`Txn`]. In
+//! [`ApplyMode::Deferred`] the caller appends the prepped txns to the log
+//! ([`ZkServer::take_prepped`]) and reports what is durable
+//! ([`ZkServer::commit_through`]); recovery is [`ZkServer::restore`] from
+//! a snapshot's state plus [`ZkServer::replay`] of the log.
 //!
 //! It must not touch sockets, files, clocks or threads: the network shell
 //! (`server/`) owns connections, framing, the handshake bytes and the
@@ -19,12 +23,16 @@ mod changes;
 mod config;
 mod connect;
 mod connection;
+mod deferred;
 mod digest;
 mod ephemeral_order;
 mod outbox;
+mod pipeline;
 mod prep;
 mod read;
+mod replay;
 mod request;
+mod restore;
 mod server;
 mod tick;
 mod txn;
@@ -42,7 +50,10 @@ pub use connect::ConnectOutcome;
 pub use connection::ConnectionStats;
 pub use digest::generate_digest;
 pub use outbox::{ConnKey, Outbox};
+pub use pipeline::{ApplyMode, SESSION_QUEUED_REQUESTS_MAX};
+pub use replay::ReplayError;
 pub use request::{ReadRequest, WriteRequest};
+pub use restore::RestoreError;
 pub use server::{ServerCounters, ZkServer};
 pub use txn::{SubTxn, Txn, TxnRecord};
 pub use views::{ConnectionView, SessionView};

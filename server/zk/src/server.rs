@@ -5,9 +5,11 @@
 //!
 //! Ordering guarantees kept here, by construction:
 //! - per-session FIFO: requests are answered in the order they arrive,
-//!   each completely (prep, apply, reply) before the next;
-//! - writes reach the tree in zxid order (prep assigns, apply follows at
-//!   once; the txn log will sit between them without reordering);
+//!   each completely (prep, apply, reply) before the next; in the
+//!   deferred mode a session's later requests wait behind its txns that
+//!   the log has not made durable (`deferred.rs`);
+//! - writes reach the tree in zxid order (prep assigns; apply follows at
+//!   once, or, deferred, once the txn log made them durable, in order);
 //! - a watch event caused by a write is written to the outbox before that
 //!   write's reply, so it reaches every connection before any reply that
 //!   shows the change;
@@ -27,6 +29,7 @@ use crate::config::{ZkConfig, ZkConfigError};
 use crate::connection::{last_op_name, Connection};
 use crate::ephemeral_order::EphemeralOrder;
 use crate::outbox::{Body, ConnKey, Outbox};
+use crate::pipeline::Pipeline;
 use crate::request::{decode_read, decode_write};
 
 /// Standalone ZooKeeper gives every request the same owner
@@ -41,6 +44,9 @@ pub struct ServerCounters {
     pub txns_applied: u64,
     pub sessions_expired: u64,
     pub containers_deleted: u64,
+    /// Connections closed for queueing more than
+    /// `SESSION_QUEUED_REQUESTS_MAX` requests behind pending txns.
+    pub session_queue_overflows: u64,
 }
 
 pub struct ZkServer {
@@ -62,6 +68,8 @@ pub struct ZkServer {
     pub(crate) fired: Vec<FiredWatch>,
     /// Every txn applied, when recording (the log step's stand-in).
     pub(crate) recorded_txns: Option<Vec<crate::txn::Txn>>,
+    /// The deferred write path's queues (`deferred.rs`).
+    pub(crate) pipeline: Pipeline,
 }
 
 impl ZkServer {
@@ -112,6 +120,7 @@ impl ZkServer {
             counters: ServerCounters::default(),
             fired: Vec::new(),
             recorded_txns: None,
+            pipeline: Pipeline::default(),
             config,
         })
     }
@@ -156,6 +165,7 @@ impl ZkServer {
         self.watches.remove_watcher(conn);
         if let Some(connection) = self.connections.remove(&conn) {
             if let Some(session_id) = connection.session_id {
+                self.pipeline.connection_closed(session_id, conn);
                 if self.session_connections.get(&session_id) == Some(&conn) {
                     self.session_connections.remove(&session_id);
                 }
@@ -205,12 +215,32 @@ impl ZkServer {
             self.close_connection(conn, out);
             return;
         };
+        if self.refuse_past_session_queue_limit(conn, session_id, out) {
+            return;
+        }
         if op_code == OpCode::CreateSession {
             return self.process_client_create_session(conn, session_id, header, body, now_ms, out);
         }
         if let Some(request) = decode_write(op_code, body) {
             return self.process_write(conn, session_id, header, op_code, request, now_ms, out);
         }
+        if self.defer_request(conn, session_id, header, op_code, body) {
+            return;
+        }
+        self.process_read_frame(conn, session_id, header, op_code, body, out);
+    }
+
+    /// A request that is not a txn (a read, ping, sync, watch request),
+    /// answered from the committed tree.
+    pub(crate) fn process_read_frame(
+        &mut self,
+        conn: ConnKey,
+        session_id: i64,
+        header: &RequestHeader,
+        op_code: OpCode,
+        body: &[u8],
+        out: &mut Outbox,
+    ) {
         match decode_read(op_code, body) {
             Some(Ok(request)) => self.process_read(conn, session_id, header, op_code, request, out),
             Some(Err(())) => {

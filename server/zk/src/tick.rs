@@ -8,6 +8,7 @@ use ringkeeper_datatree::ephemeral_type::ttl_ms;
 use ringkeeper_datatree::EphemeralType;
 
 use crate::outbox::Outbox;
+use crate::pipeline::Origin;
 use crate::request::WriteRequest;
 use crate::server::ZkServer;
 
@@ -42,6 +43,10 @@ impl ZkServer {
     /// own decision) and closes its connection without a reply.
     pub fn close_session(&mut self, session_id: i64, now_ms: u64, out: &mut Outbox) {
         let txn = self.prep_as(None, session_id, 0, Ok(&WriteRequest::CloseSession), now_ms);
+        if self.is_deferred() {
+            // The connection closes when the txn is durable and applied.
+            return self.defer_txn(txn, Origin::Expiry);
+        }
         self.apply(&txn, out);
         if let Some(&conn) = self.session_connections.get(&session_id) {
             self.close_connection(conn, out);
@@ -94,6 +99,10 @@ impl ZkServer {
         for path in candidates {
             let request = WriteRequest::DeleteContainer { path };
             let txn = self.prep_as(None, 0, 0, Ok(&request), now_ms);
+            if self.is_deferred() {
+                self.defer_txn(txn, Origin::Container);
+                continue;
+            }
             let result = self.apply(&txn, out);
             if result.err == 0 {
                 self.counters.containers_deleted += 1;

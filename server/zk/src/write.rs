@@ -1,5 +1,7 @@
 //! A client's write request end to end: prep -> (log) -> apply -> reply,
-//! the reply built as ZooKeeper's `FinalRequestProcessor` builds it.
+//! the reply built as ZooKeeper's `FinalRequestProcessor` builds it. In
+//! the deferred mode the txn waits for the log after prep, and apply and
+//! reply happen at its commit (`deferred.rs`).
 
 use ringkeeper_jute::{
     ConnectResponse, Create2Response, CreateResponse, ErrorCode, Jute, MultiResponse, MultiResult,
@@ -8,6 +10,7 @@ use ringkeeper_jute::{
 
 use crate::apply::TxnResult;
 use crate::outbox::{ConnKey, Outbox};
+use crate::pipeline::Origin;
 use crate::request::WriteRequest;
 use crate::server::ZkServer;
 use crate::txn::Txn;
@@ -31,7 +34,15 @@ impl ZkServer {
             request.as_ref().map_err(|_| ()),
             now_ms,
         );
-        // The txn log goes here: nothing is applied before it is durable.
+        if self.is_deferred() {
+            // Applied and answered once the txn log made it durable.
+            let origin = Origin::Reply {
+                conn,
+                xid: header.xid,
+                op_code,
+            };
+            return self.defer_txn(txn, origin);
+        }
         let result = self.apply(&txn, out);
         self.reply_to_write(conn, header.xid, op_code, &txn, &result, out);
         if op_code == OpCode::CloseSession && txn.op_code() == Some(OpCode::CloseSession) {
@@ -120,6 +131,14 @@ impl ZkServer {
     ) {
         let Some(timeout_bytes) = body.first_chunk::<4>() else {
             let txn = self.prep_as(Some(conn), session_id, header.xid, Err(()), now_ms);
+            if self.is_deferred() {
+                let origin = Origin::Reply {
+                    conn,
+                    xid: header.xid,
+                    op_code: OpCode::CreateSession,
+                };
+                return self.defer_txn(txn, origin);
+            }
             let result = self.apply(&txn, out);
             return self.reply_to_write(
                 conn,
@@ -132,7 +151,21 @@ impl ZkServer {
         };
         let timeout_ms = i32::from_be_bytes(*timeout_bytes);
         let txn = self.prep_create_session(session_id, timeout_ms, now_ms);
+        if self.is_deferred() {
+            return self.defer_txn(txn, Origin::SessionOp { conn });
+        }
         self.apply(&txn, out);
+        self.send_session_op_response(conn, session_id, out);
+    }
+
+    /// The ConnectResponse a createSession op is answered with (the
+    /// connection's negotiated timeout, the session's password).
+    pub(crate) fn send_session_op_response(
+        &mut self,
+        conn: ConnKey,
+        session_id: i64,
+        out: &mut Outbox,
+    ) {
         let connection_timeout_ms = self.connections.get(&conn).map_or(0, |c| c.timeout_ms);
         let response = ConnectResponse {
             protocol_version: 0,
