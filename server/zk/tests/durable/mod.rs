@@ -3,6 +3,8 @@
 //! and how far the log said they are durable. Scenario tests drive it.
 #![allow(dead_code)]
 
+pub mod workload;
+
 use std::net::{IpAddr, Ipv4Addr};
 
 use ringkeeper_datatree::{DataTree, TreeOptions};
