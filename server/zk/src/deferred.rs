@@ -26,6 +26,16 @@
 //! once. closeSession (from the client, or expiry) marks the session
 //! closing at prep, so its later requests are dropped as ZooKeeper drops
 //! them; the ephemerals go, and the reply and close happen, at commit.
+//!
+//! Driving it (the shell, under the state lock):
+//! 1. `set_apply_mode(Deferred)` once, before serving;
+//! 2. after the calls of a turn (`connect`, `process`, `tick`,
+//!    `close_session`): `take_prepped`, and append the records to the txn
+//!    log in the order given before the lock is released, so the log sees
+//!    zxid order across cores;
+//! 3. when the log reports records durable through a zxid:
+//!    `commit_through(zxid, now_ms, out)`, and route `out` as any outbox;
+//! 4. `pending_through` says whether anything still waits for the log.
 
 use ringkeeper_jute::{OpCode, RequestHeader};
 

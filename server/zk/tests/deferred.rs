@@ -472,3 +472,32 @@ fn a_delete_and_a_later_create_in_flight_see_each_other() {
         Some(b"2".to_vec())
     );
 }
+
+#[test]
+fn a_create_session_op_after_the_handshake_is_answered_at_commit() {
+    let mut d = Durable::default();
+    let a = d.connect();
+    d.send_raw(
+        a.conn,
+        5,
+        OpCode::CreateSession.as_i32(),
+        &20_000i32.to_be_bytes(),
+    );
+    assert!(d.frames(a.conn).is_empty());
+    d.commit();
+    let response = d.connect_response(a.conn).expect("a ConnectResponse");
+    assert_eq!(
+        (response.session_id, response.timeout_ms),
+        (a.session_id, 30_000)
+    );
+}
+
+#[test]
+fn the_immediate_mode_answers_at_once_and_leaves_nothing_for_the_log() {
+    let mut d = Durable::default();
+    d.server.set_apply_mode(ringkeeper_zk::ApplyMode::Immediate);
+    let (conn, _) = d.handshake();
+    assert!(d.connect_response(conn).is_some());
+    assert!(d.take().is_empty());
+    assert_eq!(d.server.pending_through(), None);
+}
