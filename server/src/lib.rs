@@ -10,11 +10,14 @@
 //! nor touch sockets directly (that is `ringkeeper-engine`'s).
 
 pub mod config;
+pub mod durable;
 pub mod fourlw;
+pub mod import;
 pub mod protocol;
 pub mod purge;
 pub mod run;
 pub mod service;
+pub mod snapshots;
 
 pub use config::{
     load_zoo_cfg, parse_zoo_cfg, ConfigError, ConfigWarning, ConfigWarningKind,

@@ -1,6 +1,7 @@
 //! `ringkeeper [--cores N] [--io-backend auto|io_uring|epoll] [zoo.cfg]`
 //! `ringkeeper dump-log FILE`, `ringkeeper dump-snapshot FILE`,
-//! `ringkeeper purge [-n COUNT] [--dry-run] zoo.cfg`
+//! `ringkeeper purge [-n COUNT] [--dry-run] zoo.cfg`,
+//! `ringkeeper import-zk [--zk-log-dir DIR] ZK_DATA_DIR zoo.cfg`
 //!
 //! Reads an Apache ZooKeeper `zoo.cfg` and serves ZooKeeper clients in the
 //! foreground until SIGTERM or SIGINT. With no file it starts the embedded
@@ -43,6 +44,16 @@ enum Tool {
     DumpLog { file: PathBuf },
     /// Print a snapshot: header, ACLs, sessions, every node.
     DumpSnapshot { file: PathBuf },
+    /// Turn an Apache ZooKeeper data directory into ringkeeper's dataDir
+    /// (the zoo.cfg's), with the same tree, ACLs, sessions and last zxid.
+    ImportZk {
+        /// ZooKeeper's dataDir (or its version-2 directory).
+        zk_dir: PathBuf,
+        /// ZooKeeper's dataLogDir, when it is not the dataDir.
+        #[arg(long)]
+        zk_log_dir: Option<PathBuf>,
+        config: PathBuf,
+    },
     /// Delete all but the newest snapshots and the log segments they need.
     Purge {
         /// Snapshots to keep (at least 3); default: autopurge.snapRetainCount.
@@ -66,6 +77,20 @@ fn run_tool(tool: Tool) -> ExitCode {
             dry_run,
             config,
         } => purge_tool(&config, count, dry_run),
+        Tool::ImportZk {
+            zk_dir,
+            zk_log_dir,
+            config,
+        } => ringkeeper_server::config::load_zoo_cfg(&config)
+            .map_err(|e| e.to_string())
+            .and_then(|(config, _)| {
+                ringkeeper_server::import::import_zk(
+                    &zk_dir,
+                    zk_log_dir.as_deref(),
+                    &config,
+                    ringkeeper_server::service::unix_ms_now(),
+                )
+            }),
     };
     match result {
         Ok(text) => {

@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ringkeeper_engine::{BackendChoice, BackendKind, Engine, EngineConfig};
-use ringkeeper_zk::ZkConfig;
+use ringkeeper_zk::{ApplyMode, ZkConfig};
 
 use crate::config::ServerConfig;
-use crate::service::{Shared, ZkServiceFactory};
+use crate::durable::{self, Durability};
+use crate::service::core::Mail;
+use crate::service::{unix_ms_now, Shared, ZkServiceFactory};
 
 /// Where the embedded default server listens.
 pub const EMBEDDED_DEFAULT_PORT: u16 = 2181;
@@ -45,6 +47,9 @@ pub enum StartError {
     DataDir(PathBuf, std::io::Error),
     Listen(SocketAddr, std::io::Error),
     NoClientPort,
+    /// Snapshot or txn log damage beyond what recovery may repair, or a
+    /// log that cannot be opened; the message names file and offset.
+    Recovery(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -55,6 +60,7 @@ impl std::fmt::Display for StartError {
             }
             StartError::Listen(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
             StartError::NoClientPort => write!(f, "no clientPort is set in the configuration"),
+            StartError::Recovery(why) => write!(f, "cannot recover the stored state: {why}"),
         }
     }
 }
@@ -81,10 +87,17 @@ impl RunningServer {
         &self.shared.config
     }
 
-    /// Closes every connection and joins the engine's threads.
+    /// Closes every connection, joins the engine's threads, then flushes
+    /// and closes the txn log.
     pub fn shutdown(self) {
         if self.engine.shutdown().is_err() {
             eprintln!("ringkeeper: an engine thread panicked during shutdown");
+        }
+        let log = self.shared.lock().log.take();
+        if let Some(log) = log {
+            if let Err(e) = log.shutdown() {
+                eprintln!("ringkeeper: the txn log failed while closing: {e}");
+            }
         }
     }
 }
@@ -120,10 +133,11 @@ pub fn zk_config(config: &ServerConfig) -> ZkConfig {
     }
 }
 
-/// Binds the client port and starts serving.
+/// Recovers the stored state, binds the client port and starts serving.
 pub fn start(config: ServerConfig, options: &RunOptions) -> Result<RunningServer, StartError> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| StartError::DataDir(config.data_dir.clone(), e))?;
+    for dir in [&config.data_dir, &config.data_log_dir] {
+        std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.clone(), e))?;
+    }
     let port = config.client_port.ok_or(StartError::NoClientPort)?;
     let ip = config
         .client_port_address
@@ -139,11 +153,46 @@ pub fn start(config: ServerConfig, options: &RunOptions) -> Result<RunningServer
         options.cores
     };
     engine_config.cores = cores;
-    let shared = Shared::new(config, cores);
+    let started_unix_ms = unix_ms_now();
+    let recovery_started = std::time::Instant::now();
+    let (mut zk, recovered, summary) =
+        durable::recover(&config, zk_config(&config), started_unix_ms)
+            .map_err(StartError::Recovery)?;
+    for skipped in &summary.skipped_snapshots {
+        eprintln!("ringkeeper: warning: snapshot passed over: {skipped}");
+    }
+    eprintln!(
+        "ringkeeper: recovered {} + {} txns from the log to zxid {:#x} in {} ms",
+        summary
+            .snapshot
+            .as_ref()
+            .map_or("no snapshot".to_string(), |(path, zxid)| format!(
+                "snapshot {path} ({zxid:#x})"
+            )),
+        summary.txns_replayed,
+        summary.last_zxid,
+        recovery_started.elapsed().as_millis()
+    );
+    zk.set_apply_mode(ApplyMode::Deferred);
+    let durability = Durability::new();
+    let log = durable::start_log(&config, &recovered, durability.clone())
+        .map_err(StartError::Recovery)?;
+    let shared = Shared::new(
+        config,
+        cores,
+        zk,
+        Some(log),
+        durability.clone(),
+        started_unix_ms,
+    );
     let factory = ZkServiceFactory {
         shared: shared.clone(),
     };
     let engine =
         Engine::start(engine_config, factory).map_err(|e| StartError::Listen(listen, e))?;
+    if let Some(mailbox) = engine.mailbox::<Mail>(0) {
+        let _ = durability.commit_mailbox.set(mailbox);
+    }
+    crate::snapshots::start_autopurge(&shared);
     Ok(RunningServer { engine, shared })
 }

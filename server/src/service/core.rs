@@ -2,6 +2,7 @@
 //! lock, and the delivery of what the state machine produced.
 
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use ringkeeper_engine::{CloseReason, ConnId, Io, SendError, Service};
@@ -22,6 +23,8 @@ pub enum Mail {
     RemoteOutput,
     /// More requests are buffered than one turn may handle.
     MoreWork,
+    /// The txn log made more txns durable (sent to core 0): commit them.
+    Durable,
 }
 
 pub struct CoreService {
@@ -32,6 +35,9 @@ pub struct CoreService {
     /// Connections paused for backpressure.
     paused: Vec<ConnKey>,
     remote_pending: bool,
+    commit_pending: bool,
+    /// Txns prepped this turn, on their way to the log.
+    prepped: Vec<(i64, Vec<u8>)>,
     outbox: Outbox,
     /// Connections to close once this turn's output is queued.
     closes: Vec<ConnKey>,
@@ -49,6 +55,8 @@ impl CoreService {
             ready: Vec::new(),
             paused: Vec::new(),
             remote_pending: false,
+            commit_pending: false,
+            prepped: Vec::new(),
             outbox: Outbox::new(),
             closes: Vec::new(),
             to_pause: Vec::new(),
@@ -220,6 +228,31 @@ impl CoreService {
         self.outbox.clear();
     }
 
+    /// Appends the txns this turn prepped to the log, under the state lock
+    /// so appends from all cores reach the log in zxid order; starts a
+    /// background snapshot every snapCount txns or so.
+    fn log_prepped(&mut self, locked: &mut Locked) {
+        locked.zk.take_prepped(&mut self.prepped);
+        if self.prepped.is_empty() {
+            return;
+        }
+        let Some(log) = locked.log.as_mut() else {
+            self.prepped.clear();
+            return;
+        };
+        locked.txns_since_snapshot += self.prepped.len() as u64;
+        for (zxid, payload) in self.prepped.drain(..) {
+            if let Err(e) = log.append(zxid, payload) {
+                eprintln!("ringkeeper: fatal: cannot append txn {zxid:#x} to the log: {e}");
+                std::process::exit(70);
+            }
+        }
+        if locked.txns_since_snapshot >= crate::snapshots::snapshot_threshold(&self.shared) {
+            locked.txns_since_snapshot = 0;
+            crate::snapshots::start_snapshot(&self.shared);
+        }
+    }
+
     /// Output other cores made for our connections. Called right after the
     /// lock is taken: it was produced by writes applied before, so it goes
     /// out ahead of anything this turn produces.
@@ -341,6 +374,7 @@ impl Service for CoreService {
         match mail {
             Mail::RemoteOutput => self.remote_pending = true,
             Mail::MoreWork => {}
+            Mail::Durable => self.commit_pending = true,
         }
     }
 
@@ -355,12 +389,13 @@ impl Service for CoreService {
         self.take_remote(&mut locked, io);
         locked.zk.tick(now_ms, &mut self.outbox);
         self.route(&mut locked, io);
+        self.log_prepped(&mut locked);
         drop(locked);
         self.finish_turn(io);
     }
 
     fn on_turn_end(&mut self, io: &mut Io<'_, Mail>) {
-        if self.ready.is_empty() && !self.remote_pending {
+        if self.ready.is_empty() && !self.remote_pending && !self.commit_pending {
             return;
         }
         self.remote_pending = false;
@@ -368,7 +403,13 @@ impl Service for CoreService {
         let shared = self.shared.clone();
         let mut locked = shared.lock();
         self.take_remote(&mut locked, io);
+        if std::mem::take(&mut self.commit_pending) {
+            let through = shared.durability.durable_through.load(Ordering::Acquire);
+            locked.zk.commit_through(through, now_ms, &mut self.outbox);
+            self.route(&mut locked, io);
+        }
         let more = self.process_ready(&mut locked, io, now_ms);
+        self.log_prepped(&mut locked);
         drop(locked);
         self.finish_turn(io);
         if more {

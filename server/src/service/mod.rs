@@ -25,20 +25,22 @@
 //! are applied one at a time under the lock (one zxid order).
 
 mod conn;
-mod core;
+pub mod core;
 mod facts;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use ringkeeper_engine::{CoreContext, ServiceFactory};
+use ringkeeper_txnlog::LogThread;
 use ringkeeper_zk::{ConnKey, ZkServer};
 
 use crate::config::ServerConfig;
+use crate::durable::Durability;
 pub use conn::Conn;
 pub use core::CoreService;
 
@@ -55,6 +57,12 @@ pub enum RemoteItem {
 pub struct Locked {
     pub zk: ZkServer,
     pub remote: Vec<Vec<RemoteItem>>,
+    /// The txn log every prepped txn is appended to, in zxid order (the
+    /// lock is what orders appends from different cores). None only in
+    /// tests that run the state machine without durability.
+    pub log: Option<LogThread>,
+    /// Txns appended since the last snapshot was started.
+    pub txns_since_snapshot: u64,
 }
 
 /// One core's connections by key. Keys are engine connection ids (core,
@@ -119,25 +127,37 @@ pub struct Shared {
     /// Open connections per client address, for maxClientCnxns.
     pub per_ip: Mutex<HashMap<IpAddr, u32>>,
     pub config: ServerConfig,
+    pub durability: Arc<Durability>,
+    /// A background snapshot is being written.
+    pub snapshot_running: AtomicBool,
     pub counters: Counters,
     pub started: Instant,
     pub started_unix_ms: u64,
 }
 
 impl Shared {
-    pub fn new(config: ServerConfig, cores: usize) -> Arc<Shared> {
-        let started_unix_ms = unix_ms_now();
-        let zk = ZkServer::new(crate::run::zk_config(&config), started_unix_ms);
+    pub fn new(
+        config: ServerConfig,
+        cores: usize,
+        zk: ZkServer,
+        log: Option<LogThread>,
+        durability: Arc<Durability>,
+        started_unix_ms: u64,
+    ) -> Arc<Shared> {
         Arc::new(Shared {
             locked: Mutex::new(Locked {
                 zk,
                 remote: (0..cores).map(|_| Vec::new()).collect(),
+                log,
+                txns_since_snapshot: 0,
             }),
             tables: (0..cores)
                 .map(|_| Mutex::new(ConnTable::default()))
                 .collect(),
             per_ip: Mutex::new(HashMap::new()),
             config,
+            durability,
+            snapshot_running: AtomicBool::new(false),
             counters: Counters::default(),
             started: Instant::now(),
             started_unix_ms,
