@@ -155,10 +155,18 @@ pub fn ringkeeper_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("RINGKEEPER_BIN") {
         return PathBuf::from(path);
     }
-    // A test executable lives in <target>/<profile>/deps/<name>-<hash>.
-    let target_dir = std::env::current_exe()
+    // A test executable lives in <target>/<profile>/deps/<name>-<hash>:
+    // the binary built with it, in the same profile, comes first.
+    let profile_dir = std::env::current_exe()
         .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+        .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()));
+    if let Some(own) = profile_dir.as_ref().map(|dir| dir.join("ringkeeper")) {
+        if own.is_file() {
+            return own;
+        }
+    }
+    let target_dir = profile_dir
+        .and_then(|dir| Some(dir.parent()?.to_path_buf()))
         .unwrap_or_else(|| PathBuf::from("target"));
     let candidates =
         ["release", "debug"].map(|profile| target_dir.join(profile).join("ringkeeper"));
