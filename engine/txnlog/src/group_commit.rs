@@ -163,6 +163,34 @@ pub struct GroupCommit {
     failed: Option<FatalError>,
 }
 
+/// The caller's mistakes an append refuses, in this order: an empty
+/// payload, one over [`RECORD_PAYLOAD_BYTES_MAX`], a zxid that does not
+/// follow `last_appended_zxid`. [`GroupCommit::append`] applies it, and so
+/// does [`crate::LogThread::append`] on the caller's thread, so that the
+/// mistake is answered at once rather than as a fatal error of the log.
+pub(crate) fn check_record(
+    last_appended_zxid: Option<i64>,
+    zxid: i64,
+    payload: &[u8],
+) -> Result<(), AppendError> {
+    if payload.is_empty() {
+        return Err(AppendError::EmptyPayload { zxid });
+    }
+    if payload.len() > RECORD_PAYLOAD_BYTES_MAX {
+        return Err(AppendError::PayloadTooLarge {
+            zxid,
+            bytes: payload.len(),
+            max: RECORD_PAYLOAD_BYTES_MAX,
+        });
+    }
+    if let Some(last_zxid) = last_appended_zxid {
+        if !zxid_follows(last_zxid, zxid) {
+            return Err(AppendError::ZxidOutOfOrder { last_zxid, zxid });
+        }
+    }
+    Ok(())
+}
+
 fn align_down(value: u64, alignment: usize) -> u64 {
     value - value % alignment as u64
 }
@@ -212,21 +240,7 @@ impl GroupCommit {
         if let Some(error) = &self.failed {
             return Err(AppendError::Fatal(error.clone()));
         }
-        if payload.is_empty() {
-            return Err(AppendError::EmptyPayload { zxid });
-        }
-        if payload.len() > RECORD_PAYLOAD_BYTES_MAX {
-            return Err(AppendError::PayloadTooLarge {
-                zxid,
-                bytes: payload.len(),
-                max: RECORD_PAYLOAD_BYTES_MAX,
-            });
-        }
-        if let Some(last_zxid) = self.last_appended_zxid {
-            if !zxid_follows(last_zxid, zxid) {
-                return Err(AppendError::ZxidOutOfOrder { last_zxid, zxid });
-            }
-        }
+        check_record(self.last_appended_zxid, zxid, payload)?;
         let pending_bytes = self.pending_bytes();
         if pending_bytes > 0
             && pending_bytes + record_frame_bytes(payload.len()) > self.config.pending_bytes_max

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::config::LogConfig;
 use crate::error::{AppendError, FatalError};
-use crate::format::{zxid_follows, RECORD_PAYLOAD_BYTES_MAX};
+use crate::group_commit::check_record;
 use crate::log_writer::LogWriter;
 use crate::recovery::RecoveredLog;
 use crate::segment_create::prepare_segment;
@@ -127,21 +127,7 @@ impl LogThread {
     /// The caller's mistakes are refused here, at once; I/O errors arrive
     /// as [`LogEvent::Fatal`] and refuse every later append.
     pub fn append(&mut self, zxid: i64, payload: Vec<u8>) -> Result<(), AppendError> {
-        if payload.is_empty() {
-            return Err(AppendError::EmptyPayload { zxid });
-        }
-        if payload.len() > RECORD_PAYLOAD_BYTES_MAX {
-            return Err(AppendError::PayloadTooLarge {
-                zxid,
-                bytes: payload.len(),
-                max: RECORD_PAYLOAD_BYTES_MAX,
-            });
-        }
-        if let Some(last_zxid) = self.last_zxid {
-            if !zxid_follows(last_zxid, zxid) {
-                return Err(AppendError::ZxidOutOfOrder { last_zxid, zxid });
-            }
-        }
+        check_record(self.last_zxid, zxid, &payload)?;
         if let Some(error) = self.failed() {
             return Err(AppendError::Fatal(error));
         }
