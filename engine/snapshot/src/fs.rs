@@ -46,7 +46,10 @@ pub trait SnapshotFs {
     fn remove(&self, path: &Path) -> io::Result<()>;
 }
 
-/// The real file system: std::fs, with memory maps for reading.
+/// The real file system: std::fs, with memory maps for reading. Directory
+/// listing and directory fsync are the txn log's ([`ringkeeper_txnlog::list_dir_names`],
+/// [`ringkeeper_txnlog::fsync_dir`]), so both crates make names durable
+/// the same way.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RealFs;
 
@@ -115,18 +118,11 @@ impl SnapshotFs for RealFs {
     }
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
-        File::open(dir)?.sync_all()
+        ringkeeper_txnlog::fsync_dir(dir)
     }
 
     fn list_dir(&self, dir: &Path) -> io::Result<Vec<String>> {
-        let mut names = Vec::new();
-        for entry in std::fs::read_dir(dir)? {
-            // Names that are not UTF-8 are not ours.
-            if let Ok(name) = entry?.file_name().into_string() {
-                names.push(name);
-            }
-        }
-        Ok(names)
+        ringkeeper_txnlog::list_dir_names(dir)
     }
 
     fn read_map(&self, path: &Path) -> io::Result<FileBytes> {

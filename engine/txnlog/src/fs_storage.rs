@@ -14,6 +14,26 @@ use crate::storage::Storage;
 /// logical block size Linux file systems report.
 pub const DIRECT_IO_ALIGNMENT_BYTES: usize = 4096;
 
+/// The names of `dir`'s entries on the real file system, in no particular
+/// order. Names that are not UTF-8 are left out: neither segments nor
+/// snapshots are named so. (The snapshot crate lists its dataDir with it.)
+pub fn list_dir_names(dir: &Path) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        if let Ok(name) = entry?.file_name().into_string() {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// fsync of a directory on the real file system: the names created,
+/// renamed or removed in it are durable once this returns. (The snapshot
+/// crate makes its renames durable with it.)
+pub fn fsync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
 /// Files on a real file system.
 #[derive(Debug, Clone)]
 pub struct FsStorage {
@@ -113,14 +133,7 @@ impl Storage for FsStorage {
     }
 
     fn list_dir(&self, dir: &Path) -> io::Result<Vec<String>> {
-        let mut names = Vec::new();
-        for entry in std::fs::read_dir(dir)? {
-            // Names that are not UTF-8 cannot be segments: skip them.
-            if let Ok(name) = entry?.file_name().into_string() {
-                names.push(name);
-            }
-        }
-        Ok(names)
+        list_dir_names(dir)
     }
 
     fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
@@ -128,7 +141,7 @@ impl Storage for FsStorage {
     }
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
-        File::open(dir)?.sync_all()
+        fsync_dir(dir)
     }
 
     fn write_alignment_bytes(&self) -> usize {

@@ -82,7 +82,7 @@ pub use config::{
 };
 pub use dump::{dump_log, dump_log_with, dump_segment_bytes, PayloadDecoder};
 pub use error::{AppendError, FatalError, IoOp};
-pub use fs_storage::{FsStorage, DIRECT_IO_ALIGNMENT_BYTES};
+pub use fs_storage::{fsync_dir, list_dir_names, FsStorage, DIRECT_IO_ALIGNMENT_BYTES};
 pub use group_commit::{Action, Completion, GroupCommit, LogTail, SlowSync};
 pub use log_thread::{
     LogEvent, LogThread, APPEND_QUEUE_DEPTH_MAX, LOG_THREAD_NAME, PREALLOC_THREAD_NAME,
