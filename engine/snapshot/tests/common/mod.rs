@@ -318,7 +318,8 @@ pub fn random_change(tree: &mut DataTree, rng: &mut Rng, zxid: i64) -> Txn {
 ///   cversion/pzxid (ZooKeeper's setCversionPzxid);
 /// - delete: remove the node with any subtree it has in the replayed tree
 ///   (those children are created again by later txns); a missing node
-///   still raises the parent's pzxid (ZooKeeper's deleteNode);
+///   still raises the parent's pzxid (ZooKeeper's deleteNode, as the
+///   DataTree replays it: `delete_node_for_replay`);
 /// - setData/setACL of a missing node: nothing (a later delete removed it).
 pub fn replay(tree: &mut DataTree, txn: &Txn) {
     match txn {
@@ -340,10 +341,10 @@ pub fn replay(tree: &mut DataTree, txn: &Txn) {
             Err(error) => panic!("replaying create {path}: {error}"),
         },
         Txn::Delete { path, zxid } => {
-            if tree.get(path).is_some() {
-                delete_subtree(tree, path, *zxid);
-            } else {
-                raise_pzxid(tree, parent_of(path), *zxid);
+            match tree.delete_node_for_replay(path, *zxid, &mut Vec::new()) {
+                // The parent is gone too: a later txn of the log deleted it.
+                Ok(()) | Err(TreeError::NoNode) => {}
+                Err(error) => panic!("replaying delete {path}: {error}"),
             }
         }
         Txn::SetData {
@@ -371,36 +372,4 @@ fn parent_of(path: &str) -> &str {
         Some(0) | None => "/",
         Some(at) => &path[..at],
     }
-}
-
-fn delete_subtree(tree: &mut DataTree, path: &str, zxid: i64) {
-    let children: Vec<String> = {
-        let node = tree.get(path).expect("exists");
-        tree.node_children(node)
-            .map(|name| format!("{path}/{name}"))
-            .collect()
-    };
-    for child in children {
-        delete_subtree(tree, &child, zxid);
-    }
-    tree.delete_node(path, zxid).expect("emptied");
-}
-
-/// ZooKeeper's deleteNode raises the parent's pzxid even when the child
-/// is gone. The DataTree has no call for that alone (reported to its
-/// owner); here a scratch child created without touching the parent's
-/// cversion and deleted at `zxid` has exactly that effect.
-fn raise_pzxid(tree: &mut DataTree, parent: &str, zxid: i64) {
-    let Some(node) = tree.get(parent) else {
-        return;
-    };
-    let cversion = node.stat().cversion;
-    let scratch = if parent == "/" {
-        "/.replay-scratch".to_string()
-    } else {
-        format!("{parent}/.replay-scratch")
-    };
-    tree.create_node(&scratch, b"", &[], 0, cversion, zxid, 0)
-        .expect("scratch child");
-    tree.delete_node(&scratch, zxid).expect("scratch child");
 }
