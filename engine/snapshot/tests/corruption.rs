@@ -39,6 +39,19 @@ fn two_snapshots() -> (SimFs, DataTree, i64, PathBuf, i64, PathBuf) {
     (fs, old_listing_tree, old_zxid, old.path, new_zxid, new.path)
 }
 
+/// The bytes of a consistent snapshot of `tree` at `zxid` (with the
+/// sample sessions), as written to a simulated disk.
+fn snapshot_bytes(tree: &DataTree, zxid: i64) -> Vec<u8> {
+    let fs = SimFs::new();
+    let written = write_snapshot(
+        &fs,
+        Path::new(DIR),
+        &mut TreeSnapshot::new(tree, zxid, sample_sessions()),
+    )
+    .expect("written");
+    fs.file_bytes(&written.path).expect("exists")
+}
+
 fn loaded_zxid_and_skips(fs: &SimFs) -> (Option<i64>, Vec<String>) {
     let report = load_newest(fs, Path::new(DIR), options()).expect("listed");
     let skips = report
@@ -146,14 +159,7 @@ fn every_flipped_bit_of_a_snapshot_is_caught() {
         .expect("create");
     tree.create_node("/a/b", b"", &[], 0x55, -1, 2, 6)
         .expect("create");
-    let fs = SimFs::new();
-    let written = write_snapshot(
-        &fs,
-        Path::new(DIR),
-        &mut TreeSnapshot::new(&tree, 2, sample_sessions()),
-    )
-    .expect("written");
-    let bytes = fs.file_bytes(&written.path).expect("exists");
+    let bytes = snapshot_bytes(&tree, 2);
     load_snapshot(&bytes, options()).expect("the intact file loads");
     for bit in 0..bytes.len() * 8 {
         let mut damaged = bytes.clone();
@@ -169,14 +175,7 @@ fn every_flipped_bit_of_a_snapshot_is_caught() {
 #[test]
 fn every_truncation_of_a_snapshot_is_caught() {
     let (tree, zxid) = sample_tree();
-    let fs = SimFs::new();
-    let written = write_snapshot(
-        &fs,
-        Path::new(DIR),
-        &mut TreeSnapshot::new(&tree, zxid, sample_sessions()),
-    )
-    .expect("written");
-    let bytes = fs.file_bytes(&written.path).expect("exists");
+    let bytes = snapshot_bytes(&tree, zxid);
     for len in 0..bytes.len() {
         assert!(
             load_snapshot(&bytes[..len], options()).is_err(),
@@ -198,14 +197,7 @@ fn every_truncation_of_a_snapshot_is_caught() {
 #[test]
 fn crafted_files_with_valid_checksums_never_panic_the_loader() {
     let (tree, zxid) = sample_tree();
-    let fs = SimFs::new();
-    let written = write_snapshot(
-        &fs,
-        Path::new(DIR),
-        &mut TreeSnapshot::new(&tree, zxid, sample_sessions()),
-    )
-    .expect("written");
-    let bytes = fs.file_bytes(&written.path).expect("exists");
+    let bytes = snapshot_bytes(&tree, zxid);
     let mut resealed = bytes.clone();
     reseal(&mut resealed);
     assert_eq!(resealed, bytes, "the test's CRC is the format's");
