@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ringkeeper_engine::{CloseReason, ConnId, Io, SendError, Service};
 use ringkeeper_zk::{ConnKey, ConnectOutcome, Outbox};
 
-use super::conn::{op_abbreviation, Conn};
+use super::conn::Conn;
 use super::{Counters, Locked, RemoteItem, Shared};
 use crate::protocol::{Inbound, ProtocolError};
 
@@ -107,8 +107,6 @@ impl CoreService {
                     }
                 };
                 handled += 1;
-                Counters::add(&self.shared.counters.packets_received, 1);
-                conn.packets_received += 1;
                 match unit {
                     Inbound::FourLetterWord(word) => {
                         // Answered once this core's table is unlocked: the
@@ -129,16 +127,11 @@ impl CoreService {
                             &mut self.outbox,
                         );
                         match outcome {
-                            ConnectOutcome::Accepted { session_id } => {
-                                conn.decoder.handshake_done();
-                                conn.session_id = Some(session_id);
-                                conn.established_unix_ms = now_ms;
-                            }
+                            ConnectOutcome::Accepted { .. } => conn.decoder.handshake_done(),
                             ConnectOutcome::Refused | ConnectOutcome::Dropped => {
                                 Counters::add(&self.shared.counters.unsuccessful_handshake, 1);
                                 conn.decoder.finish();
                                 conn.closing = true;
-                                conn.packets_sent += self.outbox.frame_count_for(key) as u64;
                                 self.route(locked, io);
                                 self.closes.push(key);
                                 break;
@@ -146,16 +139,11 @@ impl CoreService {
                         }
                     }
                     Inbound::Request { header, body, .. } => {
-                        conn.last_op = op_abbreviation(header.op_code);
-                        conn.last_cxid = header.xid;
                         locked
                             .zk
                             .process(key, &header, body, now_ms, &mut self.outbox);
-                        conn.last_zxid = locked.zk.last_zxid();
-                        conn.last_response_unix_ms = now_ms;
                     }
                 }
-                conn.packets_sent += self.outbox.frame_count_for(key) as u64;
                 self.route(locked, io);
             }
         }
@@ -182,7 +170,6 @@ impl CoreService {
 
     /// Queues one frame on a connection of this core, in order.
     fn send_local(&mut self, io: &mut Io<'_, Mail>, key: ConnKey, bytes: &[u8]) {
-        Counters::add(&self.shared.counters.packets_sent, 1);
         let id = ConnId::from_u64(key);
         match io.send(id, bytes) {
             Ok(()) => {
@@ -211,7 +198,7 @@ impl CoreService {
             if core == self.core {
                 self.send_local(io, key, frame);
             } else {
-                locked.remote[core].push(RemoteItem::Frame(key, frame.to_vec()));
+                locked.remote[core].push_frame(key, frame);
                 self.wake[core] = true;
             }
         }
@@ -220,7 +207,7 @@ impl CoreService {
             if core == self.core {
                 self.closes.push(key);
             } else {
-                locked.remote[core].push(RemoteItem::Close(key));
+                locked.remote[core].push_close(key);
                 self.wake[core] = true;
             }
         }
@@ -260,12 +247,16 @@ impl CoreService {
         if locked.remote[self.core].is_empty() {
             return;
         }
-        for item in std::mem::take(&mut locked.remote[self.core]) {
-            match item {
-                RemoteItem::Frame(key, bytes) => self.send_local(io, key, &bytes),
+        let mut queue = std::mem::take(&mut locked.remote[self.core]);
+        for (item, bytes) in queue.items() {
+            match *item {
+                RemoteItem::Frame(key, _) => self.send_local(io, key, bytes),
                 RemoteItem::Close(key) => self.closes.push(key),
             }
         }
+        // Hand the emptied buffers back, keeping their capacity.
+        queue.clear();
+        locked.remote[self.core] = queue;
     }
 
     /// After the lock is released: pauses and closes this turn decided,

@@ -6,13 +6,14 @@
 //! not hold its own core's table.
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use ringkeeper_zk::ConnKey;
 
 use super::{Locked, Shared};
-use crate::fourlw::{self, ConnectionFacts, ServerFacts, WatchFacts};
+use crate::fourlw::{self, ConnectionFacts, ServerFacts, SessionFacts, WatchFacts};
 
 /// The version string `srvr`, `stat`, `mntr` and `envi` report: the
 /// ZooKeeper release whose protocol we speak, then ours.
@@ -37,14 +38,11 @@ pub fn answer(shared: &Shared, locked: &mut Locked, word: &str, now_ms: u64) -> 
         "mntr" => fourlw::mntr(&server_facts(shared, locked, now_ms)),
         "cons" => fourlw::cons(&connections(shared, locked)),
         "crst" => {
-            for core in 0..shared.tables.len() {
-                for conn in shared.table(core).values_mut() {
-                    conn.reset_stats();
-                }
-            }
+            locked.zk.reset_connection_stats();
             "Connection stats reset.\n".to_string()
         }
         "srst" => {
+            locked.zk.reset_counters();
             shared.counters.reset();
             "Server stats reset.\n".to_string()
         }
@@ -89,34 +87,54 @@ pub fn answer(shared: &Shared, locked: &mut Locked, word: &str, now_ms: u64) -> 
     }
 }
 
+/// Every connection as the state machine sees it, with the port only
+/// the shell knows.
 fn connections(shared: &Shared, locked: &Locked) -> Vec<ConnectionFacts> {
-    let timeouts: HashMap<ConnKey, u32> = locked
-        .zk
-        .connections()
-        .into_iter()
-        .map(|view| (view.conn, view.timeout_ms))
-        .collect();
-    let mut out = Vec::new();
+    let mut peers: HashMap<ConnKey, SocketAddr> = HashMap::new();
     for core in 0..shared.tables.len() {
         // The caller's own table is locked by no one at this point (see
         // the module doc); other cores hold theirs only briefly.
-        for (key, conn) in shared.table(core).iter() {
-            let mut facts = conn.facts();
-            if let Some(session) = &mut facts.session {
-                session.timeout_ms = timeouts.get(key).copied().unwrap_or(0);
-            }
-            out.push(facts);
-        }
+        peers.extend(
+            shared
+                .table(core)
+                .iter()
+                .map(|(key, conn)| (*key, conn.peer)),
+        );
     }
-    out
+    locked
+        .zk
+        .connections()
+        .into_iter()
+        .filter_map(|view| {
+            let stats = &view.stats;
+            Some(ConnectionFacts {
+                peer: *peers.get(&view.conn)?,
+                queued: 0,
+                received: stats.packets_received,
+                sent: stats.packets_sent,
+                session: view.session_id.map(|session_id| SessionFacts {
+                    session_id,
+                    last_op: stats.last_op,
+                    established_unix_ms: stats.established_ms,
+                    timeout_ms: view.timeout_ms,
+                    last_cxid: stats.last_cxid,
+                    last_zxid: stats.last_zxid,
+                    last_response_unix_ms: stats.last_response_ms,
+                    // Requests are answered within the loop turn that
+                    // reads them (or at their txn's commit).
+                    last_latency_ms: 0,
+                    min_latency_ms: 0,
+                    avg_latency_ms: 0,
+                    max_latency_ms: 0,
+                }),
+            })
+        })
+        .collect()
 }
 
 fn server_facts(shared: &Shared, locked: &Locked, now_ms: u64) -> ServerFacts {
     let zk = &locked.zk;
     let c = &shared.counters;
-    let connections: usize = (0..shared.tables.len())
-        .map(|core| shared.table(core).len())
-        .sum();
     let (open_fds, max_fds) = file_descriptors();
     ServerFacts {
         version: SERVER_VERSION.to_string(),
@@ -126,9 +144,9 @@ fn server_facts(shared: &Shared, locked: &Locked, now_ms: u64) -> ServerFacts {
         latency_min_ms: 0,
         latency_avg_ms: 0.0,
         latency_max_ms: 0,
-        packets_received: c.packets_received.load(Ordering::Relaxed),
-        packets_sent: c.packets_sent.load(Ordering::Relaxed),
-        connections,
+        packets_received: zk.counters().packets_received,
+        packets_sent: zk.counters().packets_sent,
+        connections: zk.connection_count(),
         ephemerals_count: zk.ephemeral_count(),
         global_sessions: zk.session_count(),
         watch_count: zk.watch_count(),

@@ -31,6 +31,7 @@ mod facts;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -44,19 +45,56 @@ use crate::durable::Durability;
 pub use conn::Conn;
 pub use core::CoreService;
 
-/// A frame (or a close) that one core produced for a connection another
-/// core owns.
+/// Frames (and closes) that other cores produced for one core's
+/// connections, in order: one byte buffer for all frames, so handing a
+/// reply across cores allocates nothing once the buffer has grown.
+#[derive(Debug, Default)]
+pub struct RemoteQueue {
+    bytes: Vec<u8>,
+    items: Vec<RemoteItem>,
+}
+
 #[derive(Debug)]
 pub enum RemoteItem {
-    Frame(ConnKey, Vec<u8>),
+    Frame(ConnKey, Range<usize>),
     Close(ConnKey),
+}
+
+impl RemoteQueue {
+    pub fn push_frame(&mut self, conn: ConnKey, frame: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(frame);
+        self.items
+            .push(RemoteItem::Frame(conn, start..self.bytes.len()));
+    }
+
+    pub fn push_close(&mut self, conn: ConnKey) {
+        self.items.push(RemoteItem::Close(conn));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The queued frames and closes, in order, each frame as its bytes.
+    pub fn items(&self) -> impl Iterator<Item = (&RemoteItem, &[u8])> {
+        self.items.iter().map(|item| match item {
+            RemoteItem::Frame(_, range) => (item, &self.bytes[range.clone()]),
+            RemoteItem::Close(_) => (item, &[][..]),
+        })
+    }
+
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.items.clear();
+    }
 }
 
 /// What every core shares, behind one lock: the state machine and the
 /// queues of output bound for each core's connections.
 pub struct Locked {
     pub zk: ZkServer,
-    pub remote: Vec<Vec<RemoteItem>>,
+    pub remote: Vec<RemoteQueue>,
     /// The txn log every prepped txn is appended to, in zxid order (the
     /// lock is what orders appends from different cores). None only in
     /// tests that run the state machine without durability.
@@ -88,11 +126,10 @@ impl Hasher for ConnKeyHasher {
     }
 }
 
-/// Server-wide counters for the four-letter words.
+/// Server-wide counters for the four-letter words that only the shell
+/// sees; packet counts are the state machine's (`ZkServer::counters`).
 #[derive(Debug, Default)]
 pub struct Counters {
-    pub packets_received: AtomicU64,
-    pub packets_sent: AtomicU64,
     pub bytes_received: AtomicU64,
     pub connection_rejected: AtomicU64,
     pub large_requests_rejected: AtomicU64,
@@ -106,8 +143,6 @@ impl Counters {
 
     pub fn reset(&self) {
         for c in [
-            &self.packets_received,
-            &self.packets_sent,
             &self.bytes_received,
             &self.connection_rejected,
             &self.large_requests_rejected,
@@ -147,7 +182,7 @@ impl Shared {
         Arc::new(Shared {
             locked: Mutex::new(Locked {
                 zk,
-                remote: (0..cores).map(|_| Vec::new()).collect(),
+                remote: (0..cores).map(|_| RemoteQueue::default()).collect(),
                 log,
                 txns_since_snapshot: 0,
             }),

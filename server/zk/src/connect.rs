@@ -36,6 +36,7 @@ impl ZkServer {
         now_ms: u64,
         out: &mut Outbox,
     ) -> ConnectOutcome {
+        self.now_ms = now_ms;
         if !self.connections.contains_key(&conn) {
             return ConnectOutcome::Dropped;
         }

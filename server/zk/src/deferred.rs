@@ -73,6 +73,7 @@ impl ZkServer {
     /// `now_ms` restarts a new session's expiry clock when its
     /// ConnectResponse goes out.
     pub fn commit_through(&mut self, zxid: i64, now_ms: u64, out: &mut Outbox) {
+        self.now_ms = now_ms;
         while let Some(pending) = self.pipeline.pop_committable(zxid) {
             self.commit_one(pending, now_ms, out);
         }

@@ -70,6 +70,9 @@ pub struct ZkServer {
     pub(crate) recorded_txns: Option<Vec<crate::txn::Txn>>,
     /// The deferred write path's queues (`deferred.rs`).
     pub(crate) pipeline: Pipeline,
+    /// The time passed in by the latest call (connect, process, commit,
+    /// tick): what `cons` shows as `est` and `lresp`.
+    pub(crate) now_ms: u64,
 }
 
 impl ZkServer {
@@ -121,6 +124,7 @@ impl ZkServer {
             fired: Vec::new(),
             recorded_txns: None,
             pipeline: Pipeline::default(),
+            now_ms,
             config,
         })
     }
@@ -183,6 +187,7 @@ impl ZkServer {
         now_ms: u64,
         out: &mut Outbox,
     ) {
+        self.now_ms = now_ms;
         let Some(connection) = self.connections.get_mut(&conn) else {
             return;
         };
@@ -339,6 +344,7 @@ impl ZkServer {
             connection.stats.last_cxid = reply.xid;
             connection.stats.last_zxid = reply.zxid;
             connection.stats.last_op = last_op_name(op_code);
+            connection.stats.last_response_ms = self.now_ms;
         }
         self.send_reply(conn, reply, body, out);
     }
@@ -372,6 +378,7 @@ impl ZkServer {
         if let Some(connection) = self.connections.get_mut(&conn) {
             connection.session_id = Some(session_id);
             connection.timeout_ms = timeout_ms;
+            connection.stats.established_ms = self.now_ms;
         }
         self.session_connections.insert(session_id, conn);
     }

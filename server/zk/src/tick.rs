@@ -14,6 +14,7 @@ use crate::server::ZkServer;
 
 impl ZkServer {
     pub fn tick(&mut self, now_ms: u64, out: &mut Outbox) {
+        self.now_ms = now_ms;
         self.expire_sessions(now_ms, out);
         if now_ms >= self.next_container_check_ms {
             self.next_container_check_ms =

@@ -87,6 +87,22 @@ impl ZkServer {
         &self.counters
     }
 
+    /// srst: zero the server-wide packet counters.
+    pub fn reset_counters(&mut self) {
+        self.counters.packets_received = 0;
+        self.counters.packets_sent = 0;
+    }
+
+    /// crst: zero every connection's counters (its session and when it
+    /// was established stay).
+    pub fn reset_connection_stats(&mut self) {
+        for connection in self.connections.values_mut() {
+            let established_ms = connection.stats.established_ms;
+            connection.stats = crate::connection::Connection::new(connection.peer).stats;
+            connection.stats.established_ms = established_ms;
+        }
+    }
+
     /// The session a connection is bound to.
     pub fn session_of(&self, conn: ConnKey) -> Option<i64> {
         self.connections.get(&conn)?.session_id
