@@ -14,9 +14,7 @@
 //! a length prefix. Pure: bytes in, [`Inbound`] units out, no sockets.
 
 use crate::config::FOUR_LETTER_WORDS;
-use ringkeeper_jute::{
-    ConnectRequest, FrameBuffer, Jute, Reader, RequestHeader, FRAME_PREFIX_BYTES,
-};
+use ringkeeper_jute::{ConnectRequest, FrameBuffer, Jute, Reader, RequestHeader};
 
 /// Whether these four bytes name one of ZooKeeper's four-letter words.
 pub fn is_four_letter_word(prefix: [u8; 4]) -> bool {
@@ -38,7 +36,6 @@ pub enum Inbound<'a> {
     Request {
         header: RequestHeader,
         body: &'a [u8],
-        frame_bytes: usize,
     },
 }
 
@@ -158,7 +155,6 @@ impl ConnectionDecoder {
                 Ok(Some(Inbound::Request {
                     header,
                     body: &frame[used..],
-                    frame_bytes: frame.len() + FRAME_PREFIX_BYTES,
                 }))
             }
             Err(e) => {

@@ -147,12 +147,9 @@ pub fn start(config: ServerConfig, options: &RunOptions) -> Result<RunningServer
     engine_config.cores = options.cores;
     engine_config.backend = options.backend;
     engine_config.tick_interval_ms = u64::from(config.tick_time_ms / 2).clamp(10, 500);
-    let cores = if options.cores == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        options.cores
-    };
-    engine_config.cores = cores;
+    // The engine's own rule (available CPUs, capped at CORES_MAX), so the
+    // shell's per-core tables match the threads it starts.
+    let cores = engine_config.resolved_cores();
     let started_unix_ms = unix_ms_now();
     let recovery_started = std::time::Instant::now();
     let (mut zk, recovered, summary) =
