@@ -7,9 +7,11 @@
 #![allow(dead_code)]
 
 use ringkeeper_jute::{
-    Acl, CreateSessionTxn, CreateTxn, FileHeader, Id, Jute, OpCode, Perms, StatPersisted,
-    TxnDigest, TxnHeader,
+    Acl, CreateSessionTxn, CreateTxn, FileHeader, Jute, OpCode, StatPersisted, TxnDigest, TxnHeader,
 };
+/// world:anyone with every permission, from the test kit (independent of
+/// the reader's own `open_acl_unsafe`).
+pub use ringkeeper_testkit::open_acl;
 use ringkeeper_zkimport::{Adler32, END_OF_RECORD, LOG_MAGIC, SNAPSHOT_MAGIC};
 
 pub const DB_ID: i64 = -1;
@@ -70,16 +72,6 @@ pub fn create_txn(path: &str, data: &[u8]) -> Vec<u8> {
         parent_cversion: 1,
     }
     .to_bytes()
-}
-
-pub fn open_acl() -> Vec<Acl> {
-    vec![Acl {
-        perms: Perms::ALL,
-        id: Id {
-            scheme: "world".into(),
-            id: "anyone".into(),
-        },
-    }]
 }
 
 /// A log file under construction; `offsets` are where its records start.
