@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::path::PathBuf;
+
 use common::{
     log_dir, record_offsets, records, replay_all, segment_bytes, segment_path, small_segments,
 };
@@ -24,6 +26,14 @@ fn refused(disk: &SimDisk) -> ringkeeper_txnlog::Verdict {
         Err(RecoveryError::Refused(verdict)) => verdict,
         other => panic!("expected a refusal, got {other:?}"),
     }
+}
+
+/// Puts segment `log.<first_zxid>` on `disk`, holding `records` and
+/// zero-padded to SEGMENT_BYTES, as a writer left it; returns its path.
+fn install_segment(disk: &SimDisk, first_zxid: i64, records: &[(i64, Vec<u8>)]) -> PathBuf {
+    let path = segment_path(&log_dir(), first_zxid);
+    disk.install_file(&path, &segment_bytes(first_zxid, records, SEGMENT_BYTES));
+    path
 }
 
 #[test]
@@ -72,10 +82,7 @@ fn clean_end_continues_into_a_new_segment() {
 fn zero_padding_is_the_end_of_the_log() {
     let disk = SimDisk::new();
     let written = records(zxid(1), 10);
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(1)),
-        &segment_bytes(zxid(1), &written, SEGMENT_BYTES),
-    );
+    install_segment(&disk, zxid(1), &written);
     let recovered = recover(&disk, &log_dir()).unwrap();
     assert_eq!(recovered.report.cases(), vec![TailCase::ZeroPadding]);
     let tail = recovered.tail.clone().unwrap();
@@ -151,8 +158,7 @@ fn checksum_failure_in_the_last_record_is_cut_and_the_log_continues_there() {
 fn checksum_failure_mid_log_refuses_naming_file_and_offset_and_changes_nothing() {
     let disk = SimDisk::new();
     let written = records(zxid(1), 10);
-    let path = segment_path(&log_dir(), zxid(1));
-    disk.install_file(&path, &segment_bytes(zxid(1), &written, SEGMENT_BYTES));
+    let path = install_segment(&disk, zxid(1), &written);
     let bad_offset = record_offsets(&written)[4];
     disk.flip_bit(&path, bad_offset + 20, 3);
     let before = disk.file_bytes(&path).unwrap();
@@ -198,10 +204,7 @@ fn a_torn_record_in_a_segment_before_the_last_refuses() {
     bytes[record_offsets(&first)[4] + 30] ^= 0x10;
     disk.install_file(&segment_path(&log_dir(), zxid(1)), &bytes);
     let second = records(zxid(6), 3);
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(6)),
-        &segment_bytes(zxid(6), &second, SEGMENT_BYTES),
-    );
+    install_segment(&disk, zxid(6), &second);
     let verdict = refused(&disk);
     assert_eq!(verdict.case, TailCase::ChecksumFailureMidLog);
     assert_eq!(verdict.file, segment_path(&log_dir(), zxid(1)));
@@ -212,10 +215,7 @@ fn zxid_gap_within_a_segment_refuses() {
     let disk = SimDisk::new();
     let mut written = records(zxid(1), 3);
     written.push((zxid(5), b"skipped zxid 4".to_vec()));
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(1)),
-        &segment_bytes(zxid(1), &written, SEGMENT_BYTES),
-    );
+    install_segment(&disk, zxid(1), &written);
     let verdict = refused(&disk);
     assert_eq!(verdict.case, TailCase::ZxidGap);
     assert_eq!(verdict.offset, record_offsets(&written)[3] as u64);
@@ -224,14 +224,8 @@ fn zxid_gap_within_a_segment_refuses() {
 #[test]
 fn zxid_gap_between_segments_refuses() {
     let disk = SimDisk::new();
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(1)),
-        &segment_bytes(zxid(1), &records(zxid(1), 3), SEGMENT_BYTES),
-    );
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(5)),
-        &segment_bytes(zxid(5), &records(zxid(5), 3), SEGMENT_BYTES),
-    );
+    install_segment(&disk, zxid(1), &records(zxid(1), 3));
+    install_segment(&disk, zxid(5), &records(zxid(5), 3));
     let verdict = refused(&disk);
     assert_eq!(verdict.case, TailCase::ZxidGap);
     assert_eq!(verdict.file, segment_path(&log_dir(), zxid(5)));
@@ -243,10 +237,7 @@ fn a_new_epoch_is_not_a_gap() {
     let disk = SimDisk::new();
     let mut written = records(zxid(1), 3);
     written.push((2 * EPOCH + 1, b"first txn of epoch 2".to_vec()));
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(1)),
-        &segment_bytes(zxid(1), &written, SEGMENT_BYTES),
-    );
+    install_segment(&disk, zxid(1), &written);
     let recovered = recover(&disk, &log_dir()).unwrap();
     assert_eq!(recovered.report.cases(), vec![TailCase::ZeroPadding]);
     assert_eq!(recovered.last_zxid, Some(2 * EPOCH + 1));
@@ -257,10 +248,7 @@ fn zxid_not_increasing_refuses() {
     let disk = SimDisk::new();
     let mut written = records(zxid(1), 3);
     written.push((zxid(3), b"zxid 3 again".to_vec()));
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(1)),
-        &segment_bytes(zxid(1), &written, SEGMENT_BYTES),
-    );
+    install_segment(&disk, zxid(1), &written);
     let verdict = refused(&disk);
     assert_eq!(verdict.case, TailCase::ZxidNotIncreasing);
     assert_eq!(verdict.offset, record_offsets(&written)[3] as u64);
@@ -270,12 +258,8 @@ fn zxid_not_increasing_refuses() {
 fn empty_last_segment_is_removed_and_the_log_continues_in_the_one_before() {
     let disk = SimDisk::new();
     let written = records(zxid(1), 5);
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(1)),
-        &segment_bytes(zxid(1), &written, SEGMENT_BYTES),
-    );
-    let empty = segment_path(&log_dir(), zxid(6));
-    disk.install_file(&empty, &segment_bytes(zxid(6), &[], SEGMENT_BYTES));
+    install_segment(&disk, zxid(1), &written);
+    let empty = install_segment(&disk, zxid(6), &[]);
     let recovered = recover(&disk, &log_dir()).unwrap();
     assert_eq!(
         recovered.report.cases(),
@@ -292,18 +276,9 @@ fn empty_last_segment_is_removed_and_the_log_continues_in_the_one_before() {
 #[test]
 fn empty_segment_mid_log_refuses() {
     let disk = SimDisk::new();
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(1)),
-        &segment_bytes(zxid(1), &records(zxid(1), 5), SEGMENT_BYTES),
-    );
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(6)),
-        &segment_bytes(zxid(6), &[], SEGMENT_BYTES),
-    );
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(7)),
-        &segment_bytes(zxid(7), &records(zxid(7), 2), SEGMENT_BYTES),
-    );
+    install_segment(&disk, zxid(1), &records(zxid(1), 5));
+    install_segment(&disk, zxid(6), &[]);
+    install_segment(&disk, zxid(7), &records(zxid(7), 2));
     let verdict = refused(&disk);
     assert_eq!(verdict.case, TailCase::EmptySegmentMidLog);
     assert_eq!(verdict.file, segment_path(&log_dir(), zxid(6)));
@@ -312,11 +287,7 @@ fn empty_segment_mid_log_refuses() {
 #[test]
 fn segment_header_corrupt_refuses() {
     let disk = SimDisk::new();
-    let path = segment_path(&log_dir(), zxid(1));
-    disk.install_file(
-        &path,
-        &segment_bytes(zxid(1), &records(zxid(1), 5), SEGMENT_BYTES),
-    );
+    let path = install_segment(&disk, zxid(1), &records(zxid(1), 5));
     disk.flip_bit(&path, 14, 0);
     let verdict = refused(&disk);
     assert_eq!(verdict.case, TailCase::SegmentHeaderCorrupt);
@@ -351,10 +322,7 @@ fn first_zxid_mismatch_between_name_and_header_refuses() {
 #[test]
 fn first_zxid_mismatch_between_header_and_first_record_refuses() {
     let disk = SimDisk::new();
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(1)),
-        &segment_bytes(zxid(1), &records(zxid(2), 3), SEGMENT_BYTES),
-    );
+    install_segment(&disk, zxid(1), &records(zxid(2), 3));
     let verdict = refused(&disk);
     assert_eq!(verdict.case, TailCase::FirstZxidMismatch);
     assert_eq!(verdict.offset, 32);
@@ -363,10 +331,7 @@ fn first_zxid_mismatch_between_header_and_first_record_refuses() {
 #[test]
 fn leftover_temp_file_is_removed() {
     let disk = SimDisk::new();
-    disk.install_file(
-        &segment_path(&log_dir(), zxid(1)),
-        &segment_bytes(zxid(1), &records(zxid(1), 3), SEGMENT_BYTES),
-    );
+    install_segment(&disk, zxid(1), &records(zxid(1), 3));
     let temp = log_dir().join("log.100000004.tmp");
     disk.install_file(&temp, &[0u8; 100]);
     let recovered = recover(&disk, &log_dir()).unwrap();
