@@ -160,7 +160,7 @@ fn run(config: LoadConfig) -> Result<ExitCode, String> {
 
 fn check_limits(config: &LoadConfig) -> Result<(), String> {
     let needed = u64::from(config.clients) + FDS_SPARE;
-    let limit = raise_open_files_limit();
+    let limit = ringkeeper_engine::raise_open_files_limit().unwrap_or(0);
     if limit < needed {
         return Err(format!(
             "--clients {} needs {needed} open files but the limit is {limit}; raise it with `ulimit -n {needed}`",
@@ -175,30 +175,6 @@ fn check_limits(config: &LoadConfig) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// Raises RLIMIT_NOFILE's soft limit to its hard limit; returns the soft limit.
-fn raise_open_files_limit() -> u64 {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit with a valid rlimit struct.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-            return 0;
-        }
-        if limit.rlim_cur < limit.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: limit.rlim_max,
-                rlim_max: limit.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                limit = raised;
-            }
-        }
-    }
-    limit.rlim_cur
 }
 
 fn unix_now_s() -> f64 {

@@ -202,30 +202,13 @@ fn main() -> ExitCode {
 /// RLIMIT_NOFILE to the hard limit, as ZooKeeper's start script's `ulimit`
 /// advice would, and say what the server can hold.
 fn raise_open_files_limit() {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
+    let Ok(limit) = ringkeeper_engine::raise_open_files_limit() else {
+        return;
     };
-    // SAFETY: getrlimit/setrlimit with a valid rlimit struct.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-            return;
-        }
-        if limit.rlim_cur < limit.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: limit.rlim_max,
-                rlim_max: limit.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                limit = raised;
-            }
-        }
-    }
-    if limit.rlim_cur < 10_000 {
+    if limit < 10_000 {
         eprintln!(
-            "ringkeeper: warning: open files are limited to {} (RLIMIT_NOFILE), which caps \
-             client connections below that",
-            limit.rlim_cur
+            "ringkeeper: warning: open files are limited to {limit} (RLIMIT_NOFILE), which caps \
+             client connections below that"
         );
     }
 }

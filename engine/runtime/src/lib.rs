@@ -49,6 +49,8 @@
 //! `recv_buffer_bytes`; when it runs dry the kernel ends the multishot recv with ENOBUFS and
 //! the engine re-arms it). Pausing a connection stops receiving from its socket, so the peer
 //! is pushed back by TCP and at most one buffer ring's worth of bytes is ever held for it.
+//! Every connection is a file descriptor: [`raise_open_files_limit`] lifts RLIMIT_NOFILE to
+//! its hard limit, for the processes that hold many (the server, loadgen), before they start.
 
 mod backend;
 mod config;
@@ -60,6 +62,7 @@ mod engine;
 mod epoll;
 mod io;
 mod mailbox;
+mod open_files;
 mod out_queue;
 mod service;
 mod socket;
@@ -74,5 +77,6 @@ pub use conn_id::{CloseReason, ConnId};
 pub use engine::Engine;
 pub use io::{Io, SendError};
 pub use mailbox::{MailSender, MailboxFull};
+pub use open_files::raise_open_files_limit;
 pub use service::{CoreContext, Service, ServiceFactory};
 pub use stats::EngineStats;

@@ -27,6 +27,7 @@ use crate::conn_id::CloseReason;
 use crate::connection::Phase;
 use crate::core_state::CoreState;
 use crate::mailbox::Waker;
+use crate::open_files::open_files_limit;
 use crate::socket;
 use buffer_ring::BufferRing;
 use io_uring::types::{CancelBuilder, SubmitArgs, Timespec};
@@ -563,14 +564,7 @@ fn build_ring(entries: u32, completion_entries: u32) -> io::Result<IoUring> {
 
 /// Registers a sparse file table as large as the limits allow; 0 when none could be.
 fn register_fixed_files(ring: &IoUring, connections_max: usize) -> u32 {
-    // SAFETY: getrlimit into a zeroed struct.
-    let mut limit: libc::rlimit = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    let open_files_max = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
-        limit.rlim_cur as usize
-    } else {
-        1024
-    };
+    let open_files_max = open_files_limit().map_or(1024, |limit| limit as usize);
     let mut count = connections_max.min(FIXED_FILES_MAX).min(open_files_max) as u32;
     while count > 0 {
         if ring.submitter().register_files_sparse(count).is_ok() {
