@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use ringkeeper_interop::{shared_server, FaultProxy, JavaBuild, ProgramRun};
+use ringkeeper_interop::{shared_server, JavaBuild, ProgramRun, ScenarioClient};
 use ringkeeper_testkit::{kinds_under_test, TestServer};
 
 /// Longest one scenario's JVM may run (its own waits are bounded at 20 to 40 s each).
@@ -33,46 +33,16 @@ fn java_build() -> &'static JavaBuild {
 
 fn run_java(scenario: &str, with_proxy: bool) {
     let build = java_build();
-    for kind in kinds_under_test() {
-        let server = shared_server(kind).unwrap_or_else(|error| {
-            panic!("client=java scenario={scenario} server={kind}: server did not start: {error}")
-        });
-        let root = format!("/interop-java-{scenario}");
-        let proxy = with_proxy.then(|| {
-            FaultProxy::start(server.addr()).unwrap_or_else(|error| {
-                panic!("client=java scenario={scenario}: fault proxy did not start: {error}")
-            })
-        });
+    let java = ScenarioClient {
+        name: "java",
+        program: "the Java scenario",
+        timeout: JAVA_SCENARIO_TIMEOUT,
+    };
+    java.run(scenario, with_proxy, |server, root| {
         let mut command = build.command("Interop");
-        command.args([
-            "--scenario",
-            scenario,
-            "--server",
-            &server.connect_string(),
-            "--root",
-            &root,
-        ]);
-        if let Some(proxy) = &proxy {
-            command.args([
-                "--proxy",
-                &proxy.connect_string(),
-                "--control",
-                &proxy.control_addr().to_string(),
-            ]);
-        }
-        let run = ProgramRun::run(&mut command, JAVA_SCENARIO_TIMEOUT).unwrap_or_else(|error| {
-            panic!("client=java scenario={scenario} server={kind}: {error}")
-        });
-        let passed_line = format!("PASS {scenario}");
-        if !run.succeeded() || !run.stdout.lines().any(|line| line.trim() == passed_line) {
-            panic!(
-                "client=java scenario={scenario} server={kind}: the Java scenario failed (expected exit 0 \
-                 and {passed_line:?})\n{}\n--- server log tail ---\n{}",
-                run.report(),
-                server.log_tail(30)
-            );
-        }
-    }
+        command.args(["--scenario", scenario, "--server", server, "--root", root]);
+        command
+    });
 }
 
 #[test]

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use ringkeeper_interop::{shared_server, FaultProxy, ProgramRun};
-use ringkeeper_testkit::kinds_under_test;
+use ringkeeper_interop::ScenarioClient;
 
 /// Longest one script may run (its own waits are bounded at 20 to 40 s each).
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
@@ -25,44 +24,21 @@ fn python() -> String {
 /// Runs `script` (with `extra` arguments) against each server kind; `with_proxy` puts a fault
 /// proxy in front of the server and passes `--proxy` and `--control`.
 fn run_kazoo(scenario: &str, script: &str, extra: &[&str], with_proxy: bool) {
-    for kind in kinds_under_test() {
-        let server = shared_server(kind).unwrap_or_else(|error| {
-            panic!("client=kazoo scenario={scenario} server={kind}: server did not start: {error}")
-        });
-        let root = format!("/interop-kazoo-{scenario}");
-        let proxy = with_proxy.then(|| {
-            FaultProxy::start(server.addr()).unwrap_or_else(|error| {
-                panic!("client=kazoo scenario={scenario}: fault proxy did not start: {error}")
-            })
-        });
+    let kazoo = ScenarioClient {
+        name: "kazoo",
+        program: "the script",
+        timeout: SCRIPT_TIMEOUT,
+    };
+    kazoo.run(scenario, with_proxy, |server, root| {
         let mut command = Command::new(python());
         command
             .current_dir(scripts_dir())
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .arg(scripts_dir().join(script))
-            .args(["--server", &server.connect_string(), "--root", &root])
+            .args(["--server", server, "--root", root])
             .args(extra);
-        if let Some(proxy) = &proxy {
-            command.args([
-                "--proxy",
-                &proxy.connect_string(),
-                "--control",
-                &proxy.control_addr().to_string(),
-            ]);
-        }
-        let run = ProgramRun::run(&mut command, SCRIPT_TIMEOUT).unwrap_or_else(|error| {
-            panic!("client=kazoo scenario={scenario} server={kind}: {error}")
-        });
-        let passed_line = format!("PASS {scenario}");
-        if !run.succeeded() || !run.stdout.lines().any(|line| line.trim() == passed_line) {
-            panic!(
-                "client=kazoo scenario={scenario} server={kind}: the script failed (expected exit 0 and \
-                 {passed_line:?})\n{}\n--- server log tail ---\n{}",
-                run.report(),
-                server.log_tail(30)
-            );
-        }
-    }
+        command
+    });
 }
 
 #[test]
