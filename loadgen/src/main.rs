@@ -3,7 +3,6 @@
 //! few io_uring worker threads, and reports throughput, HDR latency per
 //! op, errors by ZooKeeper code, session events and its own CPU per op.
 
-mod buffer_ring;
 mod config;
 mod plot;
 mod report;

@@ -17,12 +17,12 @@ mod connection;
 mod reply;
 mod ring;
 
-use crate::buffer_ring::BufferRing;
 use crate::session::{OpTarget, Session, SessionState};
 use crate::stats::{new_histogram, Interval, Stats};
 use crate::workload::Rng;
 use crate::LoadConfig;
 use io_uring::IoUring;
+use ringkeeper_engine::BufferRing;
 use std::collections::VecDeque;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -176,12 +176,15 @@ impl Worker {
                     format!("creating an io_uring with DEFER_TASKRUN (Linux 6.1+): {error}"),
                 )
             })?;
-        let recv_ring = BufferRing::register(
-            &ring.submitter(),
-            RECV_BUFFERS,
-            RECV_BUFFER_BYTES,
-            RECV_BUFFER_GROUP,
-        )?;
+        // SAFETY: `Worker` declares `ring` before `recv_ring`, so the ring drops first.
+        let recv_ring = unsafe {
+            BufferRing::register(
+                &ring.submitter(),
+                RECV_BUFFERS,
+                RECV_BUFFER_BYTES,
+                RECV_BUFFER_GROUP,
+            )?
+        };
         // Sockets are registered files (slot = session index): ring ops
         // skip the per-op fd lookup.
         ring.submitter()

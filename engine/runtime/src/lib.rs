@@ -38,7 +38,9 @@
 //! enters through the loop: [`Io::now`] is read once per turn.
 //! [`BackendChoice::Auto`] probes io_uring (setup flags, EXT_ARG, opcodes, buffer ring,
 //! registered files) and falls back to epoll with one warning line naming the error; the
-//! environment variable `RINGKEEPER_IO_BACKEND=io_uring|epoll` overrides `Auto`.
+//! environment variable `RINGKEEPER_IO_BACKEND=io_uring|epoll` overrides `Auto`. The
+//! io_uring backend's provided-buffer ring, [`BufferRing`], is public: loadgen's workers
+//! receive through the same one.
 //!
 //! # Limits (each named, each with a clear error)
 //!
@@ -80,3 +82,4 @@ pub use mailbox::{MailSender, MailboxFull};
 pub use open_files::raise_open_files_limit;
 pub use service::{CoreContext, Service, ServiceFactory};
 pub use stats::EngineStats;
+pub use uring::BufferRing;

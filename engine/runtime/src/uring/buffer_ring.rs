@@ -1,6 +1,7 @@
 //! A provided-buffer ring: the kernel picks a free buffer for each chunk a multishot recv
-//! receives and names it in the completion; the core hands the bytes to the service and gives
-//! the buffer straight back.
+//! receives and names it in the completion; the owner takes the bytes and gives the buffer
+//! straight back. The io_uring backend uses one per core; it is public for other io_uring
+//! users of the workspace (loadgen's workers).
 //!
 //! ```text
 //! entries: [BufRingEntry; count]   mmap'd, page-aligned; the tail is entry 0's reserved field
@@ -12,7 +13,9 @@ use io_uring::Submitter;
 use std::io;
 use std::sync::atomic::{AtomicU16, Ordering};
 
-pub(crate) struct BufferRing {
+/// `count` receive buffers of `buffer_bytes` each, registered with one io_uring as buffer
+/// group `group_id`.
+pub struct BufferRing {
     entries: *mut BufRingEntry,
     entries_bytes: usize,
     count: u16,
@@ -27,9 +30,14 @@ pub(crate) struct BufferRing {
 
 impl BufferRing {
     /// Maps and registers `count` (a power of two, at most 32,768) buffers of `buffer_bytes`,
-    /// all handed to the kernel. The ring must be dropped after the io_uring it is
-    /// registered with (or after unregistering).
-    pub(crate) fn register(
+    /// all handed to the kernel.
+    ///
+    /// # Safety
+    ///
+    /// The kernel writes into the buffers for as long as the io_uring behind `submitter`
+    /// lives: the returned ring must be dropped only after that io_uring was dropped (or the
+    /// group unregistered), or be [`leak`](Self::leak)ed.
+    pub unsafe fn register(
         submitter: &Submitter<'_>,
         count: u16,
         buffer_bytes: usize,
@@ -67,7 +75,7 @@ impl BufferRing {
             leaked: false,
         };
         // SAFETY: the mapping is page-aligned and `count` entries long; it outlives the
-        // registration (the backend drops its ring before this struct).
+        // registration (the caller drops the io_uring before this struct).
         unsafe { submitter.register_buf_ring_with_flags(mapped as u64, count, group_id, 0) }
             .map_err(|error| {
                 io::Error::new(
@@ -83,13 +91,13 @@ impl BufferRing {
     }
 
     /// The bytes the kernel received into `buffer_id`.
-    pub(crate) fn received(&self, buffer_id: u16, len: usize) -> &[u8] {
+    pub fn received(&self, buffer_id: u16, len: usize) -> &[u8] {
         let start = usize::from(buffer_id % self.count) * self.buffer_bytes;
         &self.pool[start..start + len.min(self.buffer_bytes)]
     }
 
     /// Hands `buffer_id` back to the kernel (visible after `publish`).
-    pub(crate) fn recycle(&mut self, buffer_id: u16) {
+    pub fn recycle(&mut self, buffer_id: u16) {
         let buffer_id = buffer_id % self.count;
         let slot = usize::from(self.tail & (self.count - 1));
         // SAFETY: slot < count, inside the mapping; the kernel only reads entries before the
@@ -104,7 +112,7 @@ impl BufferRing {
     }
 
     /// Publishes recycled buffers to the kernel.
-    pub(crate) fn publish(&self) {
+    pub fn publish(&self) {
         // SAFETY: the tail lives inside entry 0 of our mapping; the kernel reads it
         // concurrently, so it is stored atomically with release ordering.
         unsafe {
@@ -112,11 +120,9 @@ impl BufferRing {
             (*tail).store(self.tail, Ordering::Release);
         }
     }
-}
 
-impl BufferRing {
     /// Keeps the memory forever (ops that may still write into it were not reaped).
-    pub(crate) fn leak(&mut self) {
+    pub fn leak(&mut self) {
         self.leaked = true;
     }
 }

@@ -21,6 +21,8 @@
 
 mod buffer_ring;
 
+pub use buffer_ring::BufferRing;
+
 use crate::backend::{Backend, Event, Sink};
 use crate::config::EngineConfig;
 use crate::conn_id::CloseReason;
@@ -29,7 +31,6 @@ use crate::core_state::CoreState;
 use crate::mailbox::Waker;
 use crate::open_files::open_files_limit;
 use crate::socket;
-use buffer_ring::BufferRing;
 use io_uring::types::{CancelBuilder, SubmitArgs, Timespec};
 use io_uring::{cqueue, opcode, squeue, types, IoUring};
 use std::io;
@@ -120,7 +121,9 @@ impl IoUringBackend {
                 ));
             }
         }
-        let buffers = BufferRing::register(&ring.submitter(), 2, 64, BUFFER_GROUP)?;
+        // SAFETY: no op is ever submitted on this ring, so the kernel never writes into the
+        // buffers; and the ring is dropped first, below.
+        let buffers = unsafe { BufferRing::register(&ring.submitter(), 2, 64, BUFFER_GROUP)? };
         ring.submitter().register_files_sparse(1)?;
         drop(ring);
         drop(buffers);
@@ -146,12 +149,16 @@ impl IoUringBackend {
                 "io_uring without IORING_FEAT_EXT_ARG (Linux 5.11+)",
             ));
         }
-        let buffers = BufferRing::register(
-            &ring.submitter(),
-            config.recv_buffer_count as u16,
-            config.recv_buffer_bytes,
-            BUFFER_GROUP,
-        )?;
+        // SAFETY: `IoUringBackend` declares `ring` before `buffers`, so the ring drops first;
+        // `drain` and `drop` leak the buffers when ops may still be in flight.
+        let buffers = unsafe {
+            BufferRing::register(
+                &ring.submitter(),
+                config.recv_buffer_count as u16,
+                config.recv_buffer_bytes,
+                BUFFER_GROUP,
+            )?
+        };
         let fixed_files = register_fixed_files(&ring, config.connections_per_core_max);
         Ok(IoUringBackend {
             ring,
