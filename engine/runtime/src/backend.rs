@@ -14,6 +14,20 @@ use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
+/// After accept fails for lack of resources (EMFILE, ENFILE, ENOMEM, ENOBUFS), wait this long
+/// before accepting again rather than spin on the full backlog.
+pub(crate) const ACCEPT_RETRY_DELAY_MS: u64 = 100;
+
+/// When a backend whose accept failed with `errno` may accept again: `None` when at once, else
+/// [`ACCEPT_RETRY_DELAY_MS`] after `now` (out of resources: retrying now would only spin).
+pub(crate) fn accept_retry_at(errno: i32, now: Instant) -> Option<Instant> {
+    matches!(
+        errno,
+        libc::EMFILE | libc::ENFILE | libc::ENOMEM | libc::ENOBUFS
+    )
+    .then(|| now + Duration::from_millis(ACCEPT_RETRY_DELAY_MS))
+}
+
 /// Something the kernel reported, handed to the core loop during `Backend::wait`.
 pub(crate) enum Event<'a> {
     /// A new connection on this core's listener.

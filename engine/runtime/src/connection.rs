@@ -15,6 +15,7 @@
 
 use crate::conn_id::ConnId;
 use crate::out_queue::OutQueue;
+use crate::socket;
 use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::time::Instant;
@@ -192,7 +193,8 @@ impl ConnTable {
         Some(id)
     }
 
-    /// Frees a released slot whose socket the backend is done with; closes the socket.
+    /// Frees a released slot whose socket the backend is done with; closes the socket, with a
+    /// reset when the connection asked for one (`reset_on_close`).
     pub(crate) fn free(&mut self, slot: u32) {
         let Some(entry) = self.slots.get_mut(slot as usize) else {
             return;
@@ -201,8 +203,21 @@ impl ConnTable {
             entry.conn.as_ref().map(|conn| conn.phase),
             Some(Phase::Released)
         ));
-        if entry.conn.take().is_some() {
+        if let Some(conn) = entry.conn.take() {
+            if conn.reset_on_close {
+                socket::set_reset_on_close(&conn.fd);
+            }
             self.free.push(slot);
+        }
+    }
+
+    /// Frees every occupied slot (shutdown: every connection was released and the backend is
+    /// done with its socket).
+    pub(crate) fn free_all(&mut self) {
+        for slot in 0..self.slots.len() {
+            if self.slots[slot].conn.is_some() {
+                self.free(slot as u32);
+            }
         }
     }
 

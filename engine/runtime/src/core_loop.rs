@@ -9,6 +9,7 @@ use crate::core_state::CoreState;
 use crate::io::Io;
 use crate::mailbox::Mailbox;
 use crate::service::Service;
+use crate::socket;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -107,6 +108,7 @@ fn dispatch<S: Service>(service: &mut S, state: &mut CoreState<S::Mail>, event: 
                 drop(fd);
                 return;
             }
+            socket::set_nodelay(&fd);
             let (slot, id) = state.conns.insert(fd, peer);
             state.counters.count_accepted();
             state.conns.mark_dirty(slot);

@@ -8,13 +8,12 @@
 //! - Sends: `flush` writes each dirty connection's queue until EAGAIN, then waits for EPOLLOUT.
 //! - Teardown is immediate: no operation outlives a call.
 
-use crate::backend::{Backend, Event, Sink};
+use crate::backend::{accept_retry_at, Backend, Event, Sink};
 use crate::conn_id::CloseReason;
 use crate::connection::Phase;
 use crate::core_state::CoreState;
 use crate::mailbox::Waker;
 use crate::socket;
-use crate::uring::ACCEPT_RETRY_DELAY_MS;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
@@ -115,24 +114,22 @@ impl EpollBackend {
                 )
             };
             if fd < 0 {
-                match errno() {
-                    libc::EINTR | libc::ECONNABORTED | libc::EPROTO => continue,
-                    libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM => {
-                        // Out of resources: stop watching the listener for a while rather
-                        // than spin on a backlog we cannot take.
-                        let listener_fd = self.listener.as_raw_fd();
-                        let _ = self.control(libc::EPOLL_CTL_DEL, listener_fd, 0, 0);
-                        self.listener_registered = false;
-                        self.accept_retry_at =
-                            Some(state.now + Duration::from_millis(ACCEPT_RETRY_DELAY_MS));
-                        return;
-                    }
-                    _ => return, // EAGAIN: the backlog is empty.
+                let error = errno();
+                if matches!(error, libc::EINTR | libc::ECONNABORTED | libc::EPROTO) {
+                    continue;
                 }
+                if let Some(retry_at) = accept_retry_at(error, state.now) {
+                    // Out of resources: stop watching the listener for a while rather than
+                    // spin on a backlog we cannot take.
+                    let listener_fd = self.listener.as_raw_fd();
+                    let _ = self.control(libc::EPOLL_CTL_DEL, listener_fd, 0, 0);
+                    self.listener_registered = false;
+                    self.accept_retry_at = Some(retry_at);
+                }
+                return; // Else EAGAIN: the backlog is empty.
             }
             // SAFETY: accept4 returned a new fd that nothing else owns.
             let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-            socket::set_nodelay(&fd);
             if let Some(peer) = socket::from_sockaddr(&storage) {
                 sink(state, Event::Accepted { fd, peer });
             }
@@ -228,9 +225,6 @@ impl EpollBackend {
         if conn.phase == Phase::Released {
             if conn.backend.started {
                 let _ = self.control(libc::EPOLL_CTL_DEL, fd, 0, 0);
-            }
-            if conn.reset_on_close {
-                socket::set_reset_on_close(&conn.fd);
             }
             state.conns.free(slot);
             return;
@@ -360,14 +354,6 @@ impl Backend for EpollBackend {
     fn drain<M>(&mut self, state: &mut CoreState<M>, _deadline: Instant) {
         self.stopping = true;
         // Every connection is released and no operation outlives a call: free them all.
-        let left: Vec<u32> = state.conns.occupied().collect();
-        for slot in left {
-            if let Some(conn) = state.conns.slot_mut(slot) {
-                if conn.reset_on_close {
-                    socket::set_reset_on_close(&conn.fd);
-                }
-            }
-            state.conns.free(slot);
-        }
+        state.conns.free_all();
     }
 }

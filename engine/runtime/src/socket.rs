@@ -1,4 +1,5 @@
-//! The few socket calls both backends share: listeners, addresses, options.
+//! The few socket calls the engine makes outside a backend's I/O: listeners, addresses,
+//! options (TCP_NODELAY on every connection taken, SO_LINGER for a reset on close).
 
 use std::io;
 use std::mem::{size_of, zeroed};

@@ -23,7 +23,7 @@ mod buffer_ring;
 
 pub use buffer_ring::BufferRing;
 
-use crate::backend::{Backend, Event, Sink};
+use crate::backend::{accept_retry_at, Backend, Event, Sink};
 use crate::config::EngineConfig;
 use crate::conn_id::CloseReason;
 use crate::connection::Phase;
@@ -45,9 +45,6 @@ const COMPLETION_QUEUE_ENTRIES_MAX: u32 = 65_536;
 /// Registered-file slots per core at most.
 const FIXED_FILES_MAX: usize = 65_536;
 const BUFFER_GROUP: u16 = 0;
-/// After accept fails for lack of resources (EMFILE, ENFILE, ENOMEM), wait this long before
-/// accepting again rather than spin on the full backlog.
-pub(crate) const ACCEPT_RETRY_DELAY_MS: u64 = 100;
 
 const TAG_ACCEPT: u64 = 1;
 const TAG_WAKE: u64 = 2;
@@ -253,14 +250,10 @@ impl IoUringBackend {
         more: bool,
     ) {
         if !more {
+            // The multishot accept ended; `flush` arms another once `accept_retry_at` passes
+            // (it was cleared when this one was armed).
             self.accept_armed = false;
-            if matches!(
-                -result,
-                libc::EMFILE | libc::ENFILE | libc::ENOMEM | libc::ENOBUFS
-            ) {
-                self.accept_retry_at =
-                    Some(state.now + Duration::from_millis(ACCEPT_RETRY_DELAY_MS));
-            }
+            self.accept_retry_at = accept_retry_at(-result, state.now);
         }
         if result < 0 {
             return;
@@ -270,7 +263,6 @@ impl IoUringBackend {
         if self.stopping {
             return;
         }
-        socket::set_nodelay(&fd);
         // A peer that is already gone has no address: drop it.
         if let Ok(peer) = socket::peer_addr(&fd) {
             sink(state, Event::Accepted { fd, peer });
@@ -318,9 +310,6 @@ impl IoUringBackend {
         if conn.phase == Phase::Released {
             if !conn.backend.torn_down {
                 conn.backend.torn_down = true;
-                if conn.reset_on_close {
-                    socket::set_reset_on_close(&conn.fd);
-                }
                 if conn.backend.ops_in_flight > 0 {
                     conn.backend.ops_in_flight += 1;
                     let entry = with_target!(conn, slot, |target| opcode::AsyncCancel2::new(
@@ -486,10 +475,7 @@ impl Backend for IoUringBackend {
             }
             self.flush(state);
         }
-        let left: Vec<u32> = state.conns.occupied().collect();
-        for slot in left {
-            state.conns.free(slot);
-        }
+        state.conns.free_all();
         if self.ops_in_flight > 0 {
             // The kernel may still write into our buffers: leak them rather than free them.
             eprintln!(
