@@ -96,12 +96,6 @@ impl IoUringBackend {
     /// Checks that this kernel (and its seccomp policy) gives us what the backend needs.
     pub(crate) fn probe() -> io::Result<()> {
         let ring = build_ring(8, 16)?;
-        if !ring.params().is_feature_ext_arg() {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "io_uring without IORING_FEAT_EXT_ARG (Linux 5.11+)",
-            ));
-        }
         let mut probe = io_uring::Probe::new();
         ring.submitter().register_probe(&mut probe)?;
         for (code, name) in [
@@ -140,12 +134,6 @@ impl IoUringBackend {
                 u64::from(COMPLETION_QUEUE_ENTRIES_MAX),
             ) as u32;
         let ring = build_ring(SUBMISSION_QUEUE_ENTRIES, completion_entries)?;
-        if !ring.params().is_feature_ext_arg() {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "io_uring without IORING_FEAT_EXT_ARG (Linux 5.11+)",
-            ));
-        }
         // SAFETY: `IoUringBackend` declares `ring` before `buffers`, so the ring drops first;
         // `drain` and `drop` leak the buffers when ops may still be in flight.
         let buffers = unsafe {
@@ -192,6 +180,21 @@ impl IoUringBackend {
                 }
             }
         }
+    }
+
+    /// Asks the kernel to cancel every op in the ring (shutdown, or unwinding).
+    fn cancel_all(&mut self) {
+        let entry = opcode::AsyncCancel2::new(CancelBuilder::any())
+            .build()
+            .user_data(user_data(0, TAG_CANCEL_ALL));
+        self.push(entry);
+    }
+
+    /// Keeps the memory unreaped ops may still write into (the buffer ring, the wake buffer)
+    /// forever, rather than free it under the kernel.
+    fn leak_kernel_buffers(&mut self) {
+        self.buffers.leak();
+        std::mem::forget(std::mem::replace(&mut self.wake_buffer, Box::new(0)));
     }
 
     fn reap<M>(&mut self, state: &mut CoreState<M>, sink: &mut Sink<'_, M>) {
@@ -460,10 +463,7 @@ impl Backend for IoUringBackend {
     fn drain<M>(&mut self, state: &mut CoreState<M>, deadline: Instant) {
         self.stopping = true;
         if self.ops_in_flight > 0 {
-            let entry = opcode::AsyncCancel2::new(CancelBuilder::any())
-                .build()
-                .user_data(user_data(0, TAG_CANCEL_ALL));
-            self.push(entry);
+            self.cancel_all();
         }
         let mut ignore = |_: &mut CoreState<M>, _: Event<'_>| {};
         while self.ops_in_flight > 0 && Instant::now() < deadline {
@@ -482,8 +482,7 @@ impl Backend for IoUringBackend {
                 "ringkeeper-engine: core {}: {} io_uring ops still in flight at shutdown; leaking their buffers",
                 state.core_index, self.ops_in_flight
             );
-            self.buffers.leak();
-            std::mem::forget(std::mem::replace(&mut self.wake_buffer, Box::new(0)));
+            self.leak_kernel_buffers();
         }
     }
 }
@@ -496,10 +495,7 @@ impl Drop for IoUringBackend {
         if self.ops_in_flight == 0 {
             return;
         }
-        let entry = opcode::AsyncCancel2::new(CancelBuilder::any())
-            .build()
-            .user_data(user_data(0, TAG_CANCEL_ALL));
-        self.push(entry);
+        self.cancel_all();
         let deadline =
             Instant::now() + Duration::from_millis(crate::core_loop::SHUTDOWN_DRAIN_TIMEOUT_MS);
         while self.ops_in_flight > 0 && Instant::now() < deadline {
@@ -514,14 +510,14 @@ impl Drop for IoUringBackend {
             self.ops_in_flight = self.ops_in_flight.saturating_sub(finished);
         }
         if self.ops_in_flight > 0 {
-            self.buffers.leak();
-            std::mem::forget(std::mem::replace(&mut self.wake_buffer, Box::new(0)));
+            self.leak_kernel_buffers();
         }
     }
 }
 
 /// A ring with SINGLE_ISSUER + DEFER_TASKRUN (Linux 6.1+), else COOP_TASKRUN (5.19+), else
-/// no flags: EINVAL means the kernel does not know a flag, any other error is final.
+/// no flags: EINVAL means the kernel does not know a flag, any other error is final. A ring
+/// without IORING_FEAT_EXT_ARG (the wait's timeout) is refused.
 fn build_ring(entries: u32, completion_entries: u32) -> io::Result<IoUring> {
     let attempts: [fn(&mut io_uring::Builder); 3] = [
         |builder| {
@@ -538,6 +534,12 @@ fn build_ring(entries: u32, completion_entries: u32) -> io::Result<IoUring> {
         builder.setup_cqsize(completion_entries.max(entries));
         configure(&mut builder);
         match builder.build(entries) {
+            Ok(ring) if !ring.params().is_feature_ext_arg() => {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "io_uring without IORING_FEAT_EXT_ARG (Linux 5.11+)",
+                ))
+            }
             Ok(ring) => return Ok(ring),
             Err(error) if error.raw_os_error() == Some(libc::EINVAL) => last_error = Some(error),
             Err(error) => {
