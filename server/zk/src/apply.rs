@@ -3,10 +3,15 @@
 //! can replay it), changes the tree, fires the watches the change
 //! triggers (their events go to the outbox at once, before any reply),
 //! and returns what the reply needs.
+//!
+//! Recovery's replay (`replay.rs`) runs the same code with
+//! `Effects::Replay`: the same change to the tree and the sessions per
+//! txn kind, with no watch events, and the idempotent forms of create and
+//! delete a fuzzy snapshot needs (its rules R1 and R2).
 
 use ringkeeper_datatree::ephemeral_type::{ttl_to_ephemeral_owner, CONTAINER_EPHEMERAL_OWNER};
 use ringkeeper_datatree::path::parent_and_name;
-use ringkeeper_datatree::EphemeralType;
+use ringkeeper_datatree::{EphemeralType, TreeError};
 use ringkeeper_jute::{Acl, ErrorCode, EventType, OpCode, Stat};
 
 use crate::outbox::Outbox;
@@ -40,6 +45,17 @@ impl TxnResult {
     }
 }
 
+/// What applying a txn does besides changing the tree and the sessions.
+pub(crate) enum Effects<'o> {
+    /// A live commit: the watches the change triggers fire into the
+    /// outbox, and a change the tree refuses is the txn's error.
+    Live(&'o mut Outbox),
+    /// Recovery from the log (`replay.rs`): no watch events; a create of a
+    /// node that exists and a delete use the replay rules R1 and R2; a
+    /// session created starts its expiry at `now_ms`.
+    Replay { now_ms: u64 },
+}
+
 impl ZkServer {
     /// Applies a txn (in zxid order): the tree changes, watches fire into
     /// `out`, the last processed zxid advances, and the pending change
@@ -48,8 +64,7 @@ impl ZkServer {
         if let Some(recorded) = &mut self.recorded_txns {
             recorded.push(txn.clone());
         }
-        let op_code = txn.op_code().unwrap_or(OpCode::Error);
-        let result = self.apply_record(txn, op_code, &txn.record, out);
+        let result = self.apply_txn(txn, &mut Effects::Live(out));
         if txn.zxid() > self.last_processed_zxid {
             self.last_processed_zxid = txn.zxid();
         }
@@ -62,12 +77,18 @@ impl ZkServer {
         result
     }
 
+    /// The txn's change to the tree and the sessions, with `effects`.
+    pub(crate) fn apply_txn(&mut self, txn: &Txn, effects: &mut Effects<'_>) -> TxnResult {
+        let op_code = txn.op_code().unwrap_or(OpCode::Error);
+        self.apply_record(txn, op_code, &txn.record, effects)
+    }
+
     fn apply_record(
         &mut self,
         txn: &Txn,
         op_code: OpCode,
         record: &TxnRecord,
-        out: &mut Outbox,
+        effects: &mut Effects<'_>,
     ) -> TxnResult {
         let mut result = TxnResult::new(op_code);
         let zxid = txn.zxid();
@@ -85,7 +106,7 @@ impl ZkServer {
                     create.parent_cversion,
                     zxid,
                     time_ms,
-                    out,
+                    effects,
                 )
                 .map(|stat| {
                     if op_code != OpCode::Create {
@@ -103,7 +124,7 @@ impl ZkServer {
                     create.parent_cversion,
                     zxid,
                     time_ms,
-                    out,
+                    effects,
                 )
                 .map(|stat| result.stat = Some(stat))
             }
@@ -119,7 +140,7 @@ impl ZkServer {
                             create.parent_cversion,
                             zxid,
                             time_ms,
-                            out,
+                            effects,
                         )
                         .map(|stat| result.stat = Some(stat)),
                     Err(_) => Err(ErrorCode::BadArguments),
@@ -127,7 +148,7 @@ impl ZkServer {
             }
             TxnRecord::Delete(delete) => {
                 result.path = delete.path.clone();
-                self.delete_node(&delete.path, zxid, out)
+                self.delete_node(&delete.path, zxid, effects)
             }
             TxnRecord::SetData(set) => {
                 result.path = set.path.clone();
@@ -137,7 +158,7 @@ impl ZkServer {
                 {
                     Ok(stat) => {
                         result.stat = Some(stat);
-                        self.fire(&set.path, EventType::NodeDataChanged, None, out);
+                        self.fire(&set.path, EventType::NodeDataChanged, None, effects);
                         Ok(())
                     }
                     Err(error) => Err(error.error_code()),
@@ -164,7 +185,10 @@ impl ZkServer {
             TxnRecord::CreateSession(create) => {
                 let timeout_ms = u32::try_from(create.time_out).unwrap_or(0);
                 if !self.sessions.exists(session_id) {
-                    let now_ms = u64::try_from(time_ms).unwrap_or(0);
+                    let now_ms = match effects {
+                        Effects::Live(_) => u64::try_from(time_ms).unwrap_or(0),
+                        Effects::Replay { now_ms } => *now_ms,
+                    };
                     self.sessions.add_session(session_id, timeout_ms, now_ms);
                 }
                 Ok(())
@@ -172,12 +196,12 @@ impl ZkServer {
             TxnRecord::CloseSession(close) => {
                 for path in &close.paths_to_delete {
                     // A path already gone is ignored, as killSession does.
-                    let _ = self.delete_node(path, zxid, out);
+                    let _ = self.delete_node(path, zxid, effects);
                 }
                 // killSession: the ephemerals the txn did not name, each
                 // deleted (and its watches fired) as a delete would.
                 for path in self.tree.ephemerals(session_id) {
-                    let _ = self.delete_node(&path, zxid, out);
+                    let _ = self.delete_node(&path, zxid, effects);
                 }
                 self.tree.kill_session(session_id, zxid);
                 self.ephemeral_order.session_closed(session_id);
@@ -190,7 +214,7 @@ impl ZkServer {
                 for sub in subs {
                     let sub_result = if sub.op_code == OpCode::Error {
                         post_failed = true;
-                        self.apply_record(txn, OpCode::Error, &sub.record, out)
+                        self.apply_record(txn, OpCode::Error, &sub.record, effects)
                     } else if failed {
                         // Ops before the failed one report OK, those after
                         // RuntimeInconsistency; none is applied.
@@ -204,7 +228,7 @@ impl ZkServer {
                             ..TxnResult::new(OpCode::Error)
                         }
                     } else {
-                        self.apply_record(txn, sub.op_code, &sub.record, out)
+                        self.apply_record(txn, sub.op_code, &sub.record, effects)
                     };
                     if sub_result.err != 0 && result.err == 0 {
                         result.err = sub_result.err;
@@ -232,26 +256,42 @@ impl ZkServer {
         parent_cversion: i32,
         zxid: i64,
         time_ms: i64,
-        out: &mut Outbox,
+        effects: &mut Effects<'_>,
     ) -> Result<Stat, ErrorCode> {
-        let id = self
+        let id = match self
             .tree
             .create_node(path, data, acl, owner, parent_cversion, zxid, time_ms)
-            .map_err(|error| error.error_code())?;
+        {
+            Ok(id) => id,
+            Err(TreeError::NodeExists) if matches!(effects, Effects::Replay { .. }) => {
+                self.replay_create_of_existing(path, parent_cversion, zxid);
+                return Err(ErrorCode::NodeExists);
+            }
+            Err(error) => return Err(error.error_code()),
+        };
         if EphemeralType::get(owner, self.config.extended_types_enabled)
             == Ok(EphemeralType::Normal)
         {
             self.ephemeral_order.added(owner, path);
         }
         let stat = self.tree.stat(id);
-        self.fire(path, EventType::NodeCreated, Some(acl), out);
+        self.fire(path, EventType::NodeCreated, Some(acl), effects);
         if let Some((parent, _)) = parent_and_name(path) {
-            self.fire(parent, EventType::NodeChildrenChanged, None, out);
+            self.fire(parent, EventType::NodeChildrenChanged, None, effects);
         }
         Ok(stat)
     }
 
-    fn delete_node(&mut self, path: &str, zxid: i64, out: &mut Outbox) -> Result<(), ErrorCode> {
+    fn delete_node(
+        &mut self,
+        path: &str,
+        zxid: i64,
+        effects: &mut Effects<'_>,
+    ) -> Result<(), ErrorCode> {
+        if let Effects::Replay { .. } = effects {
+            self.replay_delete(path, zxid);
+            return Ok(());
+        }
         let (owner, acl) = match self.tree.get(path) {
             Some(node) => (
                 Some(node.stat().ephemeral_owner),
@@ -267,9 +307,9 @@ impl ZkServer {
         }
         // NodeDeleted on the node (data and child watchers notified once),
         // then NodeChildrenChanged on its parent.
-        self.fire(path, EventType::NodeDeleted, Some(&acl), out);
+        self.fire(path, EventType::NodeDeleted, Some(&acl), effects);
         if let Some((parent, _)) = parent_and_name(path) {
-            self.fire(parent, EventType::NodeChildrenChanged, None, out);
+            self.fire(parent, EventType::NodeChildrenChanged, None, effects);
         }
         Ok(())
     }
@@ -282,8 +322,17 @@ impl ZkServer {
     /// node's ACL; the parent's for NodeChildrenChanged) and drops the
     /// event when it fails. A one-shot watch whose event is dropped is
     /// gone all the same. `acl` is `None` when the node still exists, to
-    /// be looked up only when some watch fired.
-    fn fire(&mut self, path: &str, event_type: EventType, acl: Option<&[Acl]>, out: &mut Outbox) {
+    /// be looked up only when some watch fired. Replay fires nothing.
+    fn fire(
+        &mut self,
+        path: &str,
+        event_type: EventType,
+        acl: Option<&[Acl]>,
+        effects: &mut Effects<'_>,
+    ) {
+        let Effects::Live(out) = effects else {
+            return;
+        };
         self.watches.trigger(path, event_type, &mut self.fired);
         if self.fired.is_empty() {
             return;

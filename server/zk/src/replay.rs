@@ -1,7 +1,8 @@
 //! Recovery's half of apply: a txn read back from the log changes the
-//! tree and the sessions exactly as its live apply did, with no replies
-//! and no watch events, and idempotently from a fuzzy snapshot's start
-//! zxid (docs/storage.md, "Why a fuzzy snapshot is correct"):
+//! tree and the sessions exactly as its live apply did (the same code,
+//! `apply.rs` with `Effects::Replay`), with no replies and no watch
+//! events, and idempotently from a fuzzy snapshot's start zxid
+//! (docs/storage.md, "Why a fuzzy snapshot is correct"):
 //!
 //! - R1 a create of a node that exists leaves the node and raises the
 //!   parent's cversion and pzxid to the txn's (ZooKeeper's
@@ -20,13 +21,12 @@
 
 use std::fmt;
 
-use ringkeeper_datatree::ephemeral_type::{ttl_to_ephemeral_owner, CONTAINER_EPHEMERAL_OWNER};
 use ringkeeper_datatree::path::parent_and_name;
-use ringkeeper_datatree::{EphemeralType, TreeError};
-use ringkeeper_jute::{Acl, DecodeError, OpCode};
+use ringkeeper_jute::DecodeError;
 
+use crate::apply::Effects;
 use crate::server::ZkServer;
-use crate::txn::{Txn, TxnRecord};
+use crate::txn::Txn;
 
 /// A logged txn that could not be replayed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +79,7 @@ impl ZkServer {
         if zxid <= self.last_processed_zxid {
             return false;
         }
-        self.replay_record(txn, &txn.record, now_ms);
+        self.apply_txn(txn, &mut Effects::Replay { now_ms });
         self.last_processed_zxid = zxid;
         self.last_prepped_zxid = self.last_prepped_zxid.max(zxid);
         self.pipeline.restored_at(zxid);
@@ -87,119 +87,22 @@ impl ZkServer {
         true
     }
 
-    fn replay_record(&mut self, txn: &Txn, record: &TxnRecord, now_ms: u64) {
-        let zxid = txn.zxid();
-        let time_ms = txn.header.time;
-        let session_id = txn.session_id();
-        match record {
-            TxnRecord::Create(create) => {
-                let owner = if create.ephemeral { session_id } else { 0 };
-                self.replay_create(
-                    &create.path,
-                    &create.data,
-                    &create.acl,
-                    owner,
-                    create.parent_cversion,
-                    zxid,
-                    time_ms,
-                );
-            }
-            TxnRecord::CreateContainer(create) => self.replay_create(
-                &create.path,
-                &create.data,
-                &create.acl,
-                CONTAINER_EPHEMERAL_OWNER,
-                create.parent_cversion,
-                zxid,
-                time_ms,
-            ),
-            TxnRecord::CreateTtl(create) => {
-                // An invalid TTL failed its live apply too.
-                if let Ok(owner) = ttl_to_ephemeral_owner(create.ttl) {
-                    self.replay_create(
-                        &create.path,
-                        &create.data,
-                        &create.acl,
-                        owner,
-                        create.parent_cversion,
-                        zxid,
-                        time_ms,
-                    );
-                }
-            }
-            TxnRecord::Delete(delete) => self.replay_delete(&delete.path, zxid),
-            TxnRecord::SetData(set) => {
-                // R3: a node gone by the snapshot's time stays gone.
-                let _ = self
-                    .tree
-                    .set_data(&set.path, &set.data, set.version, zxid, time_ms);
-            }
-            TxnRecord::SetAcl(set) => {
-                let _ = self.tree.set_acl(&set.path, &set.acl, set.version);
-            }
-            TxnRecord::Check(_) | TxnRecord::Error(_) => {}
-            TxnRecord::CreateSession(create) => {
-                if !self.sessions.exists(session_id) {
-                    let timeout_ms = u32::try_from(create.time_out).unwrap_or(0);
-                    self.sessions.add_session(session_id, timeout_ms, now_ms);
-                }
-            }
-            TxnRecord::CloseSession(close) => {
-                for path in &close.paths_to_delete {
-                    self.replay_delete(path, zxid);
-                }
-                for path in self.tree.ephemerals(session_id) {
-                    self.replay_delete(&path, zxid);
-                }
-                self.tree.kill_session(session_id, zxid);
-                self.ephemeral_order.session_closed(session_id);
-                self.sessions.remove_session(session_id);
-            }
-            TxnRecord::Multi(subs) => {
-                // A multi with a failed op changed nothing live.
-                if subs.iter().all(|sub| sub.op_code != OpCode::Error) {
-                    for sub in subs {
-                        self.replay_record(txn, &sub.record, now_ms);
-                    }
-                }
-            }
-        }
-    }
-
-    /// R1.
-    #[allow(clippy::too_many_arguments)] // the fields of a create txn
-    fn replay_create(
+    /// R1, once the tree refused a create because the node exists: the
+    /// parent's cversion and pzxid rise to the txn's (ZooKeeper's
+    /// `setCversionPzxid` after NODEEXISTS).
+    pub(crate) fn replay_create_of_existing(
         &mut self,
         path: &str,
-        data: &[u8],
-        acl: &[Acl],
-        owner: i64,
         parent_cversion: i32,
         zxid: i64,
-        time_ms: i64,
     ) {
-        match self
-            .tree
-            .create_node(path, data, acl, owner, parent_cversion, zxid, time_ms)
-        {
-            Ok(_) => {
-                if EphemeralType::get(owner, self.config.extended_types_enabled)
-                    == Ok(EphemeralType::Normal)
-                {
-                    self.ephemeral_order.added(owner, path);
-                }
-            }
-            Err(TreeError::NodeExists) => {
-                if let Some((parent, _)) = parent_and_name(path) {
-                    let _ = self.tree.set_cversion_pzxid(parent, parent_cversion, zxid);
-                }
-            }
-            Err(_) => {}
+        if let Some((parent, _)) = parent_and_name(path) {
+            let _ = self.tree.set_cversion_pzxid(parent, parent_cversion, zxid);
         }
     }
 
     /// R2.
-    fn replay_delete(&mut self, path: &str, zxid: i64) {
+    pub(crate) fn replay_delete(&mut self, path: &str, zxid: i64) {
         let mut removed = Vec::new();
         // Err: the parent is gone too (or "/"): nothing to change.
         let _ = self.tree.delete_node_for_replay(path, zxid, &mut removed);
