@@ -12,9 +12,9 @@
 use std::path::Path;
 
 use ringkeeper_datatree::{DataTree, NodeStat, TreeOptions};
-use ringkeeper_jute::Jute;
 use ringkeeper_snapshot::{write_snapshot, RealFs, TreeSnapshot};
-use ringkeeper_zk::ZkServer;
+use ringkeeper_zk::{SubTxn, Txn, TxnRecord, ZkServer};
+use ringkeeper_zkimport::ZkTxnRecord;
 
 use crate::config::ServerConfig;
 use crate::durable::{dir_has_data, snapshot_sessions};
@@ -84,19 +84,17 @@ pub fn import_zk(
         now_ms,
     )
     .map_err(|e| format!("cannot restore ZooKeeper's snapshot: {e:?}"))?;
-    let mut bytes = Vec::new();
     for txn in &source.txns {
-        bytes.clear();
-        txn.header.encode(&mut bytes);
-        bytes.extend_from_slice(&txn.body);
-        zk.replay(&bytes, now_ms).map_err(|e| {
-            format!(
-                "{} at offset {}: txn {:#x} cannot be replayed: {e:?}",
-                txn.file.display(),
-                txn.offset,
-                txn.header.zxid
-            )
-        })?;
+        // Already decoded by the reader, which accepts ZooKeeper's legacy
+        // and optional forms (a closeSession without its paths, as 3.5 and
+        // closeSessionTxn.enabled=false write it): hand the records over
+        // as they are rather than re-encoding them for the strict decoder.
+        let txn = Txn {
+            header: txn.header.clone(),
+            record: to_txn_record(&txn.record),
+        };
+        // A txn the tree refuses is skipped, as ZooKeeper does at load.
+        zk.replay_txn(&txn, now_ms);
     }
     let sessions = snapshot_sessions(&zk);
     let session_count = sessions.len();
@@ -122,4 +120,29 @@ pub fn import_zk(
         summary.push_str(&format!("  note: {skipped}\n"));
     }
     Ok(summary)
+}
+
+/// A ZooKeeper txn record as ringkeeper's state machine takes it (the two
+/// enums name the same jute records).
+fn to_txn_record(record: &ZkTxnRecord) -> TxnRecord {
+    match record {
+        ZkTxnRecord::Create(r) => TxnRecord::Create(r.clone()),
+        ZkTxnRecord::CreateContainer(r) => TxnRecord::CreateContainer(r.clone()),
+        ZkTxnRecord::CreateTtl(r) => TxnRecord::CreateTtl(r.clone()),
+        ZkTxnRecord::Delete(r) => TxnRecord::Delete(r.clone()),
+        ZkTxnRecord::SetData(r) => TxnRecord::SetData(r.clone()),
+        ZkTxnRecord::SetAcl(r) => TxnRecord::SetAcl(r.clone()),
+        ZkTxnRecord::Check(r) => TxnRecord::Check(r.clone()),
+        ZkTxnRecord::Multi(subs) => TxnRecord::Multi(
+            subs.iter()
+                .map(|(op_code, record)| SubTxn {
+                    op_code: *op_code,
+                    record: to_txn_record(record),
+                })
+                .collect(),
+        ),
+        ZkTxnRecord::CreateSession(r) => TxnRecord::CreateSession(r.clone()),
+        ZkTxnRecord::CloseSession(r) => TxnRecord::CloseSession(r.clone()),
+        ZkTxnRecord::Error(r) => TxnRecord::Error(r.clone()),
+    }
 }

@@ -207,34 +207,7 @@ fn an_apache_zookeeper_data_directory_imports_with_its_tree_acls_and_sessions() 
     let zk_data = zk.data_dir();
     zk.kill();
 
-    // A fresh ringkeeper, stopped, its data dir emptied, then imported into.
-    let mut rk = ringkeeper(&[]);
-    rk.kill();
-    for entry in std::fs::read_dir(rk.data_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            std::fs::remove_dir_all(path).unwrap();
-        } else {
-            std::fs::remove_file(path).unwrap();
-        }
-    }
-    let cfg = rk.dir().join("import.cfg");
-    std::fs::write(
-        &cfg,
-        format!("dataDir={}\nclientPort=1\n", rk.data_dir().display()),
-    )
-    .unwrap();
-    let out = std::process::Command::new(ringkeeper_testkit::ringkeeper_binary())
-        .arg("import-zk")
-        .arg(&zk_data)
-        .arg(&cfg)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "import failed: {stdout}{stderr}");
-    assert!(stdout.contains("imported"), "{stdout}");
-    rk.restart().unwrap();
+    let rk = import_into_fresh_ringkeeper(&zk_data);
 
     let mut check = Client::connect_new(rk.addr()).unwrap();
     check.add_auth("digest", b"alice:secret").unwrap();
@@ -258,4 +231,71 @@ fn an_apache_zookeeper_data_directory_imports_with_its_tree_acls_and_sessions() 
         .unwrap()
         .expect("ephemeral imported");
     assert_eq!(eph.ephemeral_owner, session_id, "its session came along");
+}
+
+/// A fresh ringkeeper, stopped, its data dir emptied, `import-zk` run on
+/// `zk_data`, then started again on the imported state.
+fn import_into_fresh_ringkeeper(zk_data: &std::path::Path) -> TestServer {
+    let mut rk = ringkeeper(&[]);
+    rk.kill();
+    for entry in std::fs::read_dir(rk.data_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(path).unwrap();
+        } else {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let cfg = rk.dir().join("import.cfg");
+    std::fs::write(
+        &cfg,
+        format!("dataDir={}\nclientPort=1\n", rk.data_dir().display()),
+    )
+    .unwrap();
+    let out = std::process::Command::new(ringkeeper_testkit::ringkeeper_binary())
+        .arg("import-zk")
+        .arg(zk_data)
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "import failed: {stdout}{stderr}");
+    assert!(stdout.contains("imported"), "{stdout}");
+    rk.restart().unwrap();
+    rk
+}
+
+/// Regression: import-zk re-encoded every txn for ringkeeper's strict
+/// decoder, which refuses a closeSession txn without its paths, as
+/// ZooKeeper 3.5 (and 3.6+ with closeSessionTxn.enabled=false) writes it:
+/// the import stopped with "cannot be replayed".
+#[test]
+fn an_apache_zookeeper_log_with_bodiless_close_session_txns_imports() {
+    let zk_options = ServerOptions {
+        force_sync: true,
+        system_properties: vec![("zookeeper.closeSessionTxn.enabled".into(), "false".into())],
+        ..ServerOptions::default()
+    };
+    let mut zk = TestServer::start(ServerKind::ApacheZk, &zk_options).unwrap();
+    let mut keeper = Client::connect_new(zk.addr()).unwrap();
+    keeper
+        .create("/kept", b"k", &open_acl(), CreateMode::Persistent)
+        .unwrap();
+    let mut closing = Client::connect_new(zk.addr()).unwrap();
+    closing
+        .create("/gone", b"g", &open_acl(), CreateMode::Ephemeral)
+        .unwrap();
+    closing.close().unwrap();
+    assert!(keeper.exists("/gone", false).unwrap().is_none());
+    let zk_data = zk.data_dir();
+    zk.kill();
+
+    let rk = import_into_fresh_ringkeeper(&zk_data);
+    let mut check = Client::connect_new(rk.addr()).unwrap();
+    assert_eq!(check.get_data("/kept", false).unwrap().0, b"k");
+    assert!(
+        check.exists("/gone", false).unwrap().is_none(),
+        "closed session's ephemeral stays gone"
+    );
 }
