@@ -10,8 +10,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ringkeeper_bench::open_acl;
 use ringkeeper_datatree::DataTree;
-use ringkeeper_jute::{Acl, Id, Perms};
 
 /// Depth of the looked-up path, and siblings at each of its levels.
 const DEPTH: usize = 10;
@@ -20,16 +20,6 @@ const SIBLINGS_PER_LEVEL: usize = 50;
 const WIDE_CHILDREN: usize = 10_000;
 /// Data of the setData benchmark (a typical small config value).
 const SET_DATA_BYTES: usize = 100;
-
-fn open_acl() -> Vec<Acl> {
-    vec![Acl {
-        perms: Perms::ALL,
-        id: Id {
-            scheme: "world".to_string(),
-            id: "anyone".to_string(),
-        },
-    }]
-}
 
 /// A tree with "/level0/level1/.../level9" (each level with siblings) and
 /// "/wide" holding WIDE_CHILDREN children. Returns it with the deep path.

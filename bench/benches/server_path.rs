@@ -10,9 +10,10 @@ use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ringkeeper_bench::open_acl;
 use ringkeeper_jute::{
-    write_frame, Acl, ConnectRequest, CreateRequest, GetDataRequest, Id, Jute, OpCode, Perms,
-    RequestHeader, SetDataRequest,
+    write_frame, ConnectRequest, CreateRequest, GetDataRequest, Jute, OpCode, RequestHeader,
+    SetDataRequest,
 };
 use ringkeeper_server::protocol::{ConnectionDecoder, Inbound};
 use ringkeeper_zk::{Outbox, ZkConfig, ZkServer};
@@ -55,13 +56,7 @@ fn server_with_keys() -> (ZkServer, ConnectionDecoder) {
         Ok(Some(Inbound::Connect { .. }))
     ));
     decoder.handshake_done();
-    let acl = vec![Acl {
-        perms: Perms::ALL,
-        id: Id {
-            scheme: "world".into(),
-            id: "anyone".into(),
-        },
-    }];
+    let acl = open_acl();
     let mut xid = 1;
     let mut create = |zk: &mut ZkServer, path: String| {
         let request = CreateRequest {

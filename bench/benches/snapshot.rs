@@ -6,11 +6,10 @@
 //! Ids are `snapshot/<op>_100k`; one element is one node.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ringkeeper_bench::open_acl;
 use ringkeeper_datatree::{DataTree, TreeOptions};
-use ringkeeper_jute::{Acl, Id, Perms};
 use ringkeeper_snapshot::{
     load_snapshot, write_snapshot, FuzzyWalk, RealFs, SnapshotEncoder, StepBudget, TreeSnapshot,
 };
@@ -20,13 +19,7 @@ const CHILDREN_PER_PARENT: usize = 1000;
 const DATA_BYTES: usize = 100;
 
 fn bench_tree() -> (DataTree, i64) {
-    let acl = vec![Acl {
-        perms: Perms::ALL,
-        id: Id {
-            scheme: "world".to_string(),
-            id: "anyone".to_string(),
-        },
-    }];
+    let acl = open_acl();
     let mut tree = DataTree::new();
     let mut zxid = 1;
     tree.create_node("/bench", b"", &acl, 0, -1, zxid, 1)
@@ -47,27 +40,9 @@ fn bench_tree() -> (DataTree, i64) {
     (tree, zxid)
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("ringkeeper-bench-snapshot-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn bench_snapshot(c: &mut Criterion) {
     let (tree, zxid) = bench_tree();
-    let dir = TempDir::new();
+    let dir = tempfile::tempdir().expect("temp dir");
     let mut group = c.benchmark_group("snapshot");
     group.throughput(Throughput::Elements(NODES as u64));
 
@@ -87,7 +62,7 @@ fn bench_snapshot(c: &mut Criterion) {
         b.iter(|| {
             write_snapshot(
                 &RealFs,
-                &dir.0,
+                dir.path(),
                 &mut TreeSnapshot::new(&tree, zxid, Vec::new()),
             )
             .expect("written")
@@ -96,7 +71,7 @@ fn bench_snapshot(c: &mut Criterion) {
 
     let written = write_snapshot(
         &RealFs,
-        &dir.0,
+        dir.path(),
         &mut TreeSnapshot::new(&tree, zxid, Vec::new()),
     )
     .expect("written");

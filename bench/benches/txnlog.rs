@@ -9,7 +9,7 @@
 //! the system temp dir: the fdatasync figure is that disk's.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -22,27 +22,6 @@ const RECORDS_PER_BATCH: i64 = 100;
 const PAYLOAD_BYTES: usize = 200;
 const SCAN_SEGMENT_BYTES: usize = 64 * 1024 * 1024;
 
-/// A fresh directory under the temp dir, removed when dropped.
-struct BenchDir(PathBuf);
-
-impl BenchDir {
-    fn new(name: &str) -> BenchDir {
-        let path = std::env::temp_dir().join(format!(
-            "ringkeeper-txnlog-bench-{}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("bench dir");
-        BenchDir(path)
-    }
-}
-
-impl Drop for BenchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Deletes every segment but the newest.
 fn drop_full_segments(storage: &FsStorage, dir: &Path) {
     let segments = list_segments(storage, dir).expect("list segments");
@@ -52,9 +31,9 @@ fn drop_full_segments(storage: &FsStorage, dir: &Path) {
 }
 
 fn bench_append(c: &mut Criterion, id: &str, force_sync: bool) {
-    let dir = BenchDir::new(id);
+    let dir = tempfile::tempdir().expect("bench dir");
     let storage = FsStorage::buffered();
-    let recovered = recover(&storage, &dir.0).expect("recover an empty dir");
+    let recovered = recover(&storage, dir.path()).expect("recover an empty dir");
     let config = LogConfig {
         force_sync,
         ..LogConfig::default()
@@ -81,7 +60,7 @@ fn bench_append(c: &mut Criterion, id: &str, force_sync: bool) {
                     .current_segment()
                     .is_some_and(|(first_zxid, _, _)| first_zxid > (1 << 32) + 1)
                 {
-                    drop_full_segments(&storage, &dir.0);
+                    drop_full_segments(&storage, dir.path());
                 }
             }
             measured
@@ -116,12 +95,12 @@ fn bench_recovery(c: &mut Criterion) {
             scan.records
         })
     });
-    let dir = BenchDir::new("recovery");
-    std::fs::write(dir.0.join("log.100000001"), &bytes).expect("write the segment");
+    let dir = tempfile::tempdir().expect("bench dir");
+    std::fs::write(dir.path().join("log.100000001"), &bytes).expect("write the segment");
     let storage = FsStorage::buffered();
     group.bench_function("recovery_scan_64mib_segment", |b| {
         b.iter(|| {
-            let recovered = recover(&storage, black_box(&dir.0)).expect("recovers");
+            let recovered = recover(&storage, black_box(dir.path())).expect("recovers");
             recovered.last_zxid
         })
     });

@@ -1,7 +1,7 @@
 //! The records of ringkeeper's hot paths, as a busy ensemble sees them,
 //! for the criterion benchmarks in `benches/`: reads and writes of small
 //! nodes, pings, watch notifications, a three-op multi, and streams of
-//! small frames.
+//! small frames; and the open ACL every benchmark's nodes carry.
 
 use ringkeeper_jute::{
     write_frame, CheckVersionRequest, CreateMode, CreateRequest, EventType, GetDataRequest,
@@ -16,6 +16,17 @@ pub const VALUE_BYTES: usize = 100;
 
 /// A path of typical depth and length.
 pub const NODE_PATH: &str = "/ringkeeper/service/members/node-0000000042";
+
+/// world:anyone with every permission (ZooKeeper's OPEN_ACL_UNSAFE).
+pub fn open_acl() -> Vec<Acl> {
+    vec![Acl {
+        perms: Perms::ALL,
+        id: Id {
+            scheme: "world".into(),
+            id: "anyone".into(),
+        },
+    }]
+}
 
 /// A 100-byte node value.
 pub fn node_value() -> Vec<u8> {
@@ -98,13 +109,7 @@ pub fn multi_request() -> MultiRequest {
             MultiOp::Create(CreateRequest {
                 path: "/ringkeeper/locks/lock-".into(),
                 data: node_value(),
-                acl: vec![Acl {
-                    perms: Perms::ALL,
-                    id: Id {
-                        scheme: "world".into(),
-                        id: "anyone".into(),
-                    },
-                }],
+                acl: open_acl(),
                 flags: CreateMode::EphemeralSequential.as_i32(),
             }),
             MultiOp::SetData(set_data_request()),
