@@ -57,17 +57,22 @@ fn bench_records(c: &mut Criterion) {
     bench_record(c, "multi_response", multi_response());
 }
 
-/// A framed ping: what a server reads and writes most often when idle.
-fn bench_ping(c: &mut Criterion) {
-    let header = ping_header();
+/// `<name>/encode` and `<name>/decode` of one framed message: `encode` writes the payload,
+/// `decode` reads a whole frame's payload back.
+fn bench_framed<T>(
+    c: &mut Criterion,
+    name: &str,
+    encode: impl Fn(&mut Vec<u8>),
+    decode: impl Fn(&[u8]) -> T,
+) {
     let mut frame = Vec::new();
-    write_frame(&mut frame, |out| header.encode(out));
-    let mut group = record_group(c, "ping");
+    write_frame(&mut frame, &encode);
+    let mut group = record_group(c, name);
     let mut out = Vec::with_capacity(frame.len());
     group.bench_function("encode", |b| {
         b.iter(|| {
             out.clear();
-            write_frame(&mut out, |out| black_box(&header).encode(out));
+            write_frame(&mut out, &encode);
             black_box(out.len())
         })
     });
@@ -76,45 +81,41 @@ fn bench_ping(c: &mut Criterion) {
             let (payload, _) = split_frame(black_box(&frame), JUTE_MAXBUFFER_DEFAULT_BYTES)
                 .expect("valid frame")
                 .expect("whole frame");
-            RequestHeader::from_bytes(payload).expect("ping decodes")
+            decode(payload)
         })
     });
     group.finish();
+}
+
+/// A framed ping: what a server reads and writes most often when idle.
+fn bench_ping(c: &mut Criterion) {
+    let header = ping_header();
+    bench_framed(
+        c,
+        "ping",
+        |out| black_box(&header).encode(out),
+        |payload| RequestHeader::from_bytes(payload).expect("ping decodes"),
+    );
 }
 
 /// A framed watch notification: ReplyHeader (xid -1) then WatcherEvent.
 fn bench_notification(c: &mut Criterion) {
     let header = notification_header();
     let event = watcher_event();
-    let mut frame = Vec::new();
-    write_frame(&mut frame, |out| {
-        header.encode(out);
-        event.encode(out);
-    });
-    let mut group = record_group(c, "notification");
-    let mut out = Vec::with_capacity(frame.len());
-    group.bench_function("encode", |b| {
-        b.iter(|| {
-            out.clear();
-            write_frame(&mut out, |out| {
-                black_box(&header).encode(out);
-                black_box(&event).encode(out);
-            });
-            black_box(out.len())
-        })
-    });
-    group.bench_function("decode", |b| {
-        b.iter(|| {
-            let (payload, _) = split_frame(black_box(&frame), JUTE_MAXBUFFER_DEFAULT_BYTES)
-                .expect("valid frame")
-                .expect("whole frame");
+    bench_framed(
+        c,
+        "notification",
+        |out| {
+            black_box(&header).encode(out);
+            black_box(&event).encode(out);
+        },
+        |payload| {
             let mut reader = Reader::new(payload);
             let header = ReplyHeader::decode(&mut reader).expect("header decodes");
             let event = WatcherEvent::from_bytes(reader.rest()).expect("event decodes");
             (header, event)
-        })
-    });
-    group.finish();
+        },
+    );
 }
 
 /// 64 small pipelined requests arriving in 1500-byte reads, each read

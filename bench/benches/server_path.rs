@@ -112,17 +112,6 @@ fn bench_server_path(c: &mut Criterion) {
             watch: false,
         },
     );
-    group.bench_function("get_data", |b| {
-        b.iter(|| {
-            black_box(one_request(
-                &mut zk,
-                &mut decoder,
-                &mut out,
-                black_box(&get),
-            ))
-        })
-    });
-
     let set = request_frame(
         2,
         OpCode::SetData,
@@ -132,16 +121,18 @@ fn bench_server_path(c: &mut Criterion) {
             version: -1,
         },
     );
-    group.bench_function("set_data", |b| {
-        b.iter(|| {
-            black_box(one_request(
-                &mut zk,
-                &mut decoder,
-                &mut out,
-                black_box(&set),
-            ))
-        })
-    });
+    for (id, frame) in [("get_data", &get), ("set_data", &set)] {
+        group.bench_function(id, |b| {
+            b.iter(|| {
+                black_box(one_request(
+                    &mut zk,
+                    &mut decoder,
+                    &mut out,
+                    black_box(frame),
+                ))
+            })
+        });
+    }
 
     let watched = request_frame(
         3,
