@@ -92,18 +92,12 @@ impl Worker {
             }
         }
         for in_flight in session.in_flight.drain(..) {
-            if matches!(in_flight.request, Request::Op(_)) {
-                self.ops_in_flight = self.ops_in_flight.saturating_sub(1);
-            }
             if !matches!(in_flight.request, Request::Op(_)) {
                 continue;
             }
+            self.ops_in_flight = self.ops_in_flight.saturating_sub(1);
             if in_flight.start_ns >= measure_start_ns && now_ns <= measure_end_ns {
-                *self
-                    .stats
-                    .errors
-                    .entry("CONNECTIONLOSS".into())
-                    .or_default() += 1;
+                self.stats.count_error("CONNECTIONLOSS");
             }
         }
         if session.fd >= 0 {
