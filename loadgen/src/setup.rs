@@ -8,7 +8,7 @@ use ringkeeper_jute::{
     error_name, write_frame, ConnectRequest, ConnectResponse, CreateMode, ErrorCode, FrameBuffer,
     Jute, OpCode, ReplyHeader, JUTE_MAXBUFFER_DEFAULT_BYTES,
 };
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
@@ -80,20 +80,20 @@ impl BlockingSession {
                 }
             }
             let read = match self.stream.read(&mut chunk) {
+                Ok(read) => read,
                 // A signal (or io_uring task work of an in-process server)
                 // interrupted the read: nothing was read, try again.
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                other => other,
-            };
-            let read = read.map_err(|error| match error.kind() {
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
-                    format!(
+                Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+                Err(error)
+                    if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
+                {
+                    return Err(format!(
                         "server {} did not answer within {IO_TIMEOUT:?}",
                         self.server
-                    )
+                    ))
                 }
-                _ => format!("reading from {}: {error}", self.server),
-            })?;
+                Err(error) => return Err(format!("reading from {}: {error}", self.server)),
+            };
             if read == 0 {
                 return Err(format!("server {} closed the connection", self.server));
             }
