@@ -80,8 +80,9 @@ fn start_embedded_server() -> Result<ringkeeper_server::run::RunningServer, Stri
 
 fn run(config: LoadConfig) -> Result<ExitCode, String> {
     check_limits(&config)?;
-    // SAFETY: ignoring SIGPIPE at start-up, before any thread exists;
-    // sends use MSG_NOSIGNAL too.
+    // SAFETY: SIG_IGN for SIGPIPE is a process-wide disposition, safe to
+    // set from any thread (the embedded server's may already run); sends
+    // use MSG_NOSIGNAL too.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
 
     let layout = setup::Layout::new(&config.root, config.keys);
