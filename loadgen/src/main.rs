@@ -35,6 +35,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Before the embedded server starts, so its rings register every
+    // socket as a fixed file under the raised limit too.
+    if let Err(message) = check_limits(&config) {
+        eprintln!("loadgen: {message}");
+        return ExitCode::from(1);
+    }
     let embedded = if config.embedded {
         match start_embedded_server() {
             Ok(server) => Some(server),
@@ -79,7 +85,6 @@ fn start_embedded_server() -> Result<ringkeeper_server::run::RunningServer, Stri
 }
 
 fn run(config: LoadConfig) -> Result<ExitCode, String> {
-    check_limits(&config)?;
     // SAFETY: SIG_IGN for SIGPIPE is a process-wide disposition, safe to
     // set from any thread (the embedded server's may already run); sends
     // use MSG_NOSIGNAL too.
