@@ -2,21 +2,65 @@
 //! `FinalRequestProcessor`'s read cases, setWatches replay and the watch
 //! requests. They carry the last applied zxid in their reply header.
 
+use ringkeeper_datatree::{DataTree, NodeId};
+use ringkeeper_jute::wire::put_buffer;
 use ringkeeper_jute::{
     AddWatchMode, ErrorCode, ErrorResponse, EventType, ExistsResponse, GetAclResponse,
-    GetAllChildrenNumberResponse, GetChildren2Response, GetChildrenResponse, GetDataResponse,
-    GetEphemeralsResponse, KeeperState, MultiOp, MultiResponse, MultiResult, OpCode, Perms,
-    RequestHeader, SetWatches2, Stat, SyncResponse, WatcherEvent, WatcherType, WhoAmIResponse, Xid,
+    GetAllChildrenNumberResponse, GetChildren2Response, GetChildrenResponse, GetEphemeralsResponse,
+    Jute, KeeperState, MultiOp, MultiResponse, MultiResult, OpCode, Perms, RequestHeader,
+    SetWatches2, Stat, SyncResponse, WatcherEvent, WatcherType, WhoAmIResponse, Xid,
 };
 use ringkeeper_watch::WatchKind;
 
 use crate::acl::{check_acl, mask_digest_ids};
-use crate::outbox::{Body, ConnKey, Outbox};
+use crate::outbox::{ConnKey, Outbox};
 use crate::request::ReadRequest;
 use crate::server::ZkServer;
 
 /// A read's outcome: a body, or an error code for the reply header.
-type ReadResult = Result<Option<Box<dyn Body>>, ErrorCode>;
+type ReadResult = Result<Option<ReadReply>, ErrorCode>;
+
+/// The body of a read's reply: a response record, or (getData) a node
+/// whose data is written straight from the tree, not copied first.
+enum ReadReply {
+    Exists(ExistsResponse),
+    /// getData's `GetDataResponse { data, stat }`.
+    NodeData {
+        node: NodeId,
+        stat: Stat,
+    },
+    Acl(GetAclResponse),
+    Children(GetChildrenResponse),
+    Children2(GetChildren2Response),
+    AllChildrenNumber(GetAllChildrenNumberResponse),
+    Ephemerals(GetEphemeralsResponse),
+    Sync(SyncResponse),
+    MultiRead(MultiResponse),
+    AddWatch(ErrorResponse),
+    WhoAmI(WhoAmIResponse),
+}
+
+impl ReadReply {
+    fn encode(&self, tree: &DataTree, out: &mut Vec<u8>) {
+        match self {
+            ReadReply::Exists(response) => response.encode(out),
+            ReadReply::NodeData { node, stat } => {
+                // GetDataResponse's fields in order: buffer data, Stat stat.
+                put_buffer(out, looked_up_data(tree, *node));
+                stat.encode(out);
+            }
+            ReadReply::Acl(response) => response.encode(out),
+            ReadReply::Children(response) => response.encode(out),
+            ReadReply::Children2(response) => response.encode(out),
+            ReadReply::AllChildrenNumber(response) => response.encode(out),
+            ReadReply::Ephemerals(response) => response.encode(out),
+            ReadReply::Sync(response) => response.encode(out),
+            ReadReply::MultiRead(response) => response.encode(out),
+            ReadReply::AddWatch(response) => response.encode(out),
+            ReadReply::WhoAmI(response) => response.encode(out),
+        }
+    }
+}
 
 impl ZkServer {
     pub(crate) fn process_read(
@@ -39,7 +83,16 @@ impl ZkServer {
             Err(code) => (code, None),
         };
         let reply = self.reply_header(header.xid, err);
-        self.finish_request(conn, op_code, &reply, body.as_deref(), out);
+        if !self.note_reply(conn, op_code, &reply) {
+            return;
+        }
+        let tree = &self.tree;
+        out.push_frame(conn, |frame| {
+            reply.encode(frame);
+            if let Some(body) = &body {
+                body.encode(tree, frame);
+            }
+        });
     }
 
     fn read(
@@ -60,11 +113,11 @@ impl ZkServer {
                     self.add_watch(&request.path, conn, WatchKind::Exists)?;
                 }
                 let stat = self.stat_of(&request.path).ok_or(ErrorCode::NoNode)?;
-                Ok(Some(Box::new(ExistsResponse { stat })))
+                Ok(Some(ReadReply::Exists(ExistsResponse { stat })))
             }
             ReadRequest::GetData(request) => {
-                let (data, stat) = self.get_data(conn, &request.path, request.watch)?;
-                Ok(Some(Box::new(GetDataResponse { data, stat })))
+                let (node, stat) = self.get_data(conn, &request.path, request.watch)?;
+                Ok(Some(ReadReply::NodeData { node, stat }))
             }
             ReadRequest::GetAcl(request) => {
                 let node = self
@@ -79,15 +132,18 @@ impl ZkServer {
                     Ok(()) => acl.to_vec(),
                     Err(_) => mask_digest_ids(acl),
                 };
-                Ok(Some(Box::new(GetAclResponse { acl, stat })))
+                Ok(Some(ReadReply::Acl(GetAclResponse { acl, stat })))
             }
             ReadRequest::GetChildren(request) => {
                 let (children, _) = self.get_children(conn, &request.path, request.watch)?;
-                Ok(Some(Box::new(GetChildrenResponse { children })))
+                Ok(Some(ReadReply::Children(GetChildrenResponse { children })))
             }
             ReadRequest::GetChildren2(request) => {
                 let (children, stat) = self.get_children(conn, &request.path, request.watch)?;
-                Ok(Some(Box::new(GetChildren2Response { children, stat })))
+                Ok(Some(ReadReply::Children2(GetChildren2Response {
+                    children,
+                    stat,
+                })))
             }
             ReadRequest::GetAllChildrenNumber(request) => {
                 let path = tree_path(&request.path);
@@ -104,9 +160,11 @@ impl ZkServer {
                     // keyed "" (the root, again), "/" included.
                     total += 1;
                 }
-                Ok(Some(Box::new(GetAllChildrenNumberResponse {
-                    total_number: i32::try_from(total).unwrap_or(i32::MAX),
-                })))
+                Ok(Some(ReadReply::AllChildrenNumber(
+                    GetAllChildrenNumberResponse {
+                        total_number: i32::try_from(total).unwrap_or(i32::MAX),
+                    },
+                )))
             }
             ReadRequest::GetEphemerals(request) => {
                 let mut ephemerals = self.tree.ephemerals(session_id);
@@ -115,10 +173,14 @@ impl ZkServer {
                 if !prefix.is_empty() && prefix != "/" {
                     ephemerals.retain(|path| path.starts_with(request.prefix_path.as_str()));
                 }
-                Ok(Some(Box::new(GetEphemeralsResponse { ephemerals })))
+                Ok(Some(ReadReply::Ephemerals(GetEphemeralsResponse {
+                    ephemerals,
+                })))
             }
             // A standalone server is always in sync with itself.
-            ReadRequest::Sync(request) => Ok(Some(Box::new(SyncResponse { path: request.path }))),
+            ReadRequest::Sync(request) => {
+                Ok(Some(ReadReply::Sync(SyncResponse { path: request.path })))
+            }
             ReadRequest::MultiRead(multi) => {
                 if multi.ops.iter().any(|op| !op.is_read()) {
                     return Err(ErrorCode::MarshallingError);
@@ -128,9 +190,14 @@ impl ZkServer {
                 let mut results = Vec::with_capacity(multi.ops.len());
                 for op in &multi.ops {
                     let result = match op {
-                        MultiOp::GetData(r) => self
-                            .get_data(conn, &r.path, false)
-                            .map(|(data, stat)| MultiResult::GetData { data, stat }),
+                        MultiOp::GetData(r) => {
+                            self.get_data(conn, &r.path, false).map(|(node, stat)| {
+                                MultiResult::GetData {
+                                    data: looked_up_data(&self.tree, node).to_vec(),
+                                    stat,
+                                }
+                            })
+                        }
                         MultiOp::GetChildren(r) => self
                             .get_children(conn, &r.path, false)
                             .map(|(children, _)| MultiResult::GetChildren { children }),
@@ -140,7 +207,7 @@ impl ZkServer {
                         result.unwrap_or_else(|code| MultiResult::Error { err: code.as_i32() }),
                     );
                 }
-                Ok(Some(Box::new(MultiResponse { results })))
+                Ok(Some(ReadReply::MultiRead(MultiResponse { results })))
             }
             ReadRequest::SetWatches(watches) => {
                 self.set_watches(conn, &watches, out)?;
@@ -150,7 +217,7 @@ impl ZkServer {
                 let mode =
                     AddWatchMode::from_i32(request.mode).ok_or(ErrorCode::MarshallingError)?;
                 self.add_watch(&request.path, conn, WatchKind::from(mode))?;
-                Ok(Some(Box::new(ErrorResponse { err: 0 })))
+                Ok(Some(ReadReply::AddWatch(ErrorResponse { err: 0 })))
             }
             ReadRequest::CheckWatches(request) => {
                 let watcher_type = WatcherType::from_i32(request.watcher_type)
@@ -180,7 +247,7 @@ impl ZkServer {
             }
             ReadRequest::WhoAmI => {
                 let client_info = self.connection(conn)?.auth.client_infos();
-                Ok(Some(Box::new(WhoAmIResponse { client_info })))
+                Ok(Some(ReadReply::WhoAmI(WhoAmIResponse { client_info })))
             }
             ReadRequest::Ping => Ok(None),
         }
@@ -194,25 +261,26 @@ impl ZkServer {
         self.tree.get_stat(tree_path(path))
     }
 
-    /// `handleGetDataRequest`: NoNode, READ, then the watch and the data.
+    /// `handleGetDataRequest`: NoNode, READ, then the watch; the node
+    /// whose data to answer with, and its Stat.
     fn get_data(
         &mut self,
         conn: ConnKey,
         path: &str,
         watch: bool,
-    ) -> Result<(Vec<u8>, Stat), ErrorCode> {
-        let node = self.tree.get(tree_path(path)).ok_or(ErrorCode::NoNode)?;
+    ) -> Result<(NodeId, Stat), ErrorCode> {
+        let id = self.tree.lookup(tree_path(path)).ok_or(ErrorCode::NoNode)?;
+        let node = self.tree.node(id).ok_or(ErrorCode::NoNode)?;
         check_acl(
             self.tree.node_acl(node),
             Perms::READ,
             &self.connection(conn)?.auth,
         )?;
-        let data = node.data().to_vec();
         let stat = self.tree.node_stat(node);
         if watch {
             self.add_watch(path, conn, WatchKind::Data)?;
         }
-        Ok((data, stat))
+        Ok((id, stat))
     }
 
     /// `handleGetChildrenRequest` (and getChildren2's Stat).
@@ -301,6 +369,14 @@ impl ZkServer {
         }
         Ok(())
     }
+}
+
+/// The data of a node a read just looked up. Reads do not change the
+/// tree, so the node is still there when the reply is written.
+fn looked_up_data(tree: &DataTree, node: NodeId) -> &[u8] {
+    tree.node(node)
+        .expect("invariant: a read does not change the tree before its reply")
+        .data()
 }
 
 /// ZooKeeper's node map holds the root under "" as well as "/".

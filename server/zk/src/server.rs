@@ -340,13 +340,31 @@ impl ZkServer {
         body: Option<&dyn Body>,
         out: &mut Outbox,
     ) {
-        if let Some(connection) = self.connections.get_mut(&conn) {
-            connection.stats.last_cxid = reply.xid;
-            connection.stats.last_zxid = reply.zxid;
-            connection.stats.last_op = last_op_name(op_code);
-            connection.stats.last_response_ms = self.now_ms;
+        if self.note_reply(conn, op_code, reply) {
+            out.push_reply(conn, reply, body);
         }
-        self.send_reply(conn, reply, body, out);
+    }
+
+    /// Counts the reply of an op about to be written to `conn` and records
+    /// it as the connection's last. False when `conn` is gone: nothing may
+    /// be written to it.
+    pub(crate) fn note_reply(
+        &mut self,
+        conn: ConnKey,
+        op_code: OpCode,
+        reply: &ReplyHeader,
+    ) -> bool {
+        let Some(connection) = self.connections.get_mut(&conn) else {
+            return false;
+        };
+        let stats = &mut connection.stats;
+        stats.last_cxid = reply.xid;
+        stats.last_zxid = reply.zxid;
+        stats.last_op = last_op_name(op_code);
+        stats.last_response_ms = self.now_ms;
+        stats.packets_sent += 1;
+        self.counters.packets_sent += 1;
+        true
     }
 
     /// Sends every fired watch's event to its connection, in order, if
