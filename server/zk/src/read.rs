@@ -10,7 +10,7 @@ use ringkeeper_jute::{
     Jute, KeeperState, MultiOp, MultiResponse, MultiResult, OpCode, Perms, RequestHeader,
     SetWatches2, Stat, SyncResponse, WatcherEvent, WatcherType, WhoAmIResponse, Xid,
 };
-use ringkeeper_watch::WatchKind;
+use ringkeeper_watch::{WatchError, WatchKind};
 
 use crate::acl::{check_acl, mask_digest_ids};
 use crate::outbox::{ConnKey, Outbox};
@@ -220,30 +220,18 @@ impl ZkServer {
                 Ok(Some(ReadReply::AddWatch(ErrorResponse { err: 0 })))
             }
             ReadRequest::CheckWatches(request) => {
-                let watcher_type = WatcherType::from_i32(request.watcher_type)
-                    .ok_or(ErrorCode::MarshallingError)?;
+                let watcher_type = parse_watcher_type(request.watcher_type)?;
                 let held = self
                     .watches
-                    .check_watches(&request.path, conn, watcher_type)
-                    .map_err(|_| ErrorCode::MarshallingError)?;
-                if held {
-                    Ok(None)
-                } else {
-                    Err(ErrorCode::NoWatcher)
-                }
+                    .check_watches(&request.path, conn, watcher_type);
+                found_or_no_watcher(held)
             }
             ReadRequest::RemoveWatches(request) => {
-                let watcher_type = WatcherType::from_i32(request.watcher_type)
-                    .ok_or(ErrorCode::MarshallingError)?;
+                let watcher_type = parse_watcher_type(request.watcher_type)?;
                 let removed = self
                     .watches
-                    .remove_watches(&request.path, conn, watcher_type)
-                    .map_err(|_| ErrorCode::MarshallingError)?;
-                if removed {
-                    Ok(None)
-                } else {
-                    Err(ErrorCode::NoWatcher)
-                }
+                    .remove_watches(&request.path, conn, watcher_type);
+                found_or_no_watcher(removed)
             }
             ReadRequest::WhoAmI => {
                 let client_info = self.connection(conn)?.auth.client_infos();
@@ -368,6 +356,22 @@ impl ZkServer {
             }
         }
         Ok(())
+    }
+}
+
+/// checkWatches' and removeWatches' watcher type.
+fn parse_watcher_type(code: i32) -> Result<WatcherType, ErrorCode> {
+    WatcherType::from_i32(code).ok_or(ErrorCode::MarshallingError)
+}
+
+/// checkWatches' and removeWatches' answer: no body when a watch was
+/// found, NoWatcher when none was, MarshallingError for a request the
+/// watch manager refuses.
+fn found_or_no_watcher(found: Result<bool, WatchError>) -> ReadResult {
+    match found {
+        Ok(true) => Ok(None),
+        Ok(false) => Err(ErrorCode::NoWatcher),
+        Err(_) => Err(ErrorCode::MarshallingError),
     }
 }
 
