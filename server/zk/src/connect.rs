@@ -66,17 +66,7 @@ impl ZkServer {
                 return ConnectOutcome::Accepted { session_id };
             }
             self.apply(&txn, out);
-            self.bind_session(conn, session_id, timeout_ms);
-            let password = self.sessions.password(session_id).to_vec();
-            self.send_connect_response(
-                conn,
-                timeout_wire,
-                session_id,
-                password,
-                client_sent_read_only,
-                out,
-            );
-            return ConnectOutcome::Accepted { session_id };
+            return self.accept_session(conn, session_id, timeout_ms, client_sent_read_only, out);
         }
         let session_id = request.session_id;
         if let Some(&previous) = self.session_connections.get(&session_id) {
@@ -101,20 +91,46 @@ impl ZkServer {
         }
         self.sessions.set_timeout(session_id, timeout_ms);
         self.sessions.touch(session_id, now_ms);
+        self.accept_session(conn, session_id, timeout_ms, client_sent_read_only, out)
+    }
+
+    /// Binds `conn` to `session_id` and answers its handshake.
+    fn accept_session(
+        &mut self,
+        conn: ConnKey,
+        session_id: i64,
+        timeout_ms: u32,
+        client_sent_read_only: bool,
+        out: &mut Outbox,
+    ) -> ConnectOutcome {
         self.bind_session(conn, session_id, timeout_ms);
+        let timeout_wire = i32::try_from(timeout_ms).unwrap_or(i32::MAX);
+        self.send_session_accepted(conn, timeout_wire, session_id, client_sent_read_only, out);
+        ConnectOutcome::Accepted { session_id }
+    }
+
+    /// The ConnectResponse of a live session: `timeout_ms`, its id and its
+    /// password.
+    pub(crate) fn send_session_accepted(
+        &mut self,
+        conn: ConnKey,
+        timeout_ms: i32,
+        session_id: i64,
+        client_sent_read_only: bool,
+        out: &mut Outbox,
+    ) {
         let password = self.sessions.password(session_id).to_vec();
         self.send_connect_response(
             conn,
-            timeout_wire,
+            timeout_ms,
             session_id,
             password,
             client_sent_read_only,
             out,
         );
-        ConnectOutcome::Accepted { session_id }
     }
 
-    pub(crate) fn send_connect_response(
+    fn send_connect_response(
         &mut self,
         conn: ConnKey,
         timeout_ms: i32,

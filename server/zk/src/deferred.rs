@@ -167,12 +167,10 @@ impl ZkServer {
                 self.pipeline.session_committed(session_id);
                 if self.session_of(conn) == Some(session_id) {
                     self.sessions.touch(session_id, now_ms);
-                    let password = self.sessions.password(session_id).to_vec();
-                    self.send_connect_response(
+                    self.send_session_accepted(
                         conn,
                         timeout_ms,
                         session_id,
-                        password,
                         client_sent_read_only,
                         out,
                     );

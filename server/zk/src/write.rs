@@ -4,8 +4,8 @@
 //! reply happen at its commit (`deferred.rs`).
 
 use ringkeeper_jute::{
-    ConnectResponse, Create2Response, CreateResponse, ErrorCode, Jute, MultiResponse, MultiResult,
-    OpCode, ReplyHeader, RequestHeader, SetAclResponse, SetDataResponse,
+    Create2Response, CreateResponse, ErrorCode, MultiResponse, MultiResult, OpCode, ReplyHeader,
+    RequestHeader, SetAclResponse, SetDataResponse,
 };
 
 use crate::apply::TxnResult;
@@ -167,18 +167,9 @@ impl ZkServer {
         out: &mut Outbox,
     ) {
         let connection_timeout_ms = self.connections.get(&conn).map_or(0, |c| c.timeout_ms);
-        let response = ConnectResponse {
-            protocol_version: 0,
-            timeout_ms: i32::try_from(connection_timeout_ms).unwrap_or(i32::MAX),
-            session_id,
-            password: self.sessions.password(session_id).to_vec(),
-            read_only: false,
-        };
-        if let Some(connection) = self.connections.get_mut(&conn) {
-            connection.stats.packets_sent += 1;
-        }
-        self.counters.packets_sent += 1;
-        out.push_frame(conn, |out| response.encode(out));
+        let timeout_ms = i32::try_from(connection_timeout_ms).unwrap_or(i32::MAX);
+        // Always with the read-only byte.
+        self.send_session_accepted(conn, timeout_ms, session_id, true, out);
     }
 }
 
