@@ -39,6 +39,7 @@
 
 use ringkeeper_jute::{OpCode, RequestHeader};
 
+use crate::apply::TxnResult;
 use crate::outbox::{ConnKey, Outbox};
 use crate::pipeline::{ApplyMode, Origin, PendingTxn, WaitingRequest, SESSION_QUEUED_REQUESTS_MAX};
 use crate::server::ZkServer;
@@ -87,6 +88,16 @@ impl ZkServer {
 
     pub(crate) fn is_deferred(&self) -> bool {
         self.pipeline.mode == ApplyMode::Deferred
+    }
+
+    /// A prepped txn: deferred, it waits for the log (and is answered at
+    /// its commit); immediate, it is applied and answered now.
+    pub(crate) fn submit_txn(&mut self, txn: Txn, origin: Origin, now_ms: u64, out: &mut Outbox) {
+        if self.is_deferred() {
+            return self.defer_txn(txn, origin);
+        }
+        let result = self.apply(&txn, out);
+        self.answer_txn(&txn, &result, origin, now_ms, out);
     }
 
     /// A prepped txn waits for the log.
@@ -150,10 +161,33 @@ impl ZkServer {
     fn commit_one(&mut self, pending: PendingTxn, now_ms: u64, out: &mut Outbox) {
         let PendingTxn { txn, origin } = pending;
         let result = self.apply(&txn, out);
+        self.answer_txn(&txn, &result, origin, now_ms, out);
+        let session_id = txn.session_id();
+        if origin.is_queued() {
+            self.pipeline.txn_answered(session_id, txn.zxid());
+            self.run_ready_requests(session_id, out);
+        }
+        let mut due = Vec::new();
+        self.pipeline.due_syncs(self.last_processed_zxid, &mut due);
+        for session_id in due {
+            self.run_ready_requests(session_id, out);
+        }
+    }
+
+    /// What an applied txn owes besides its change: the reply, the
+    /// ConnectResponse, the close, or a count.
+    fn answer_txn(
+        &mut self,
+        txn: &Txn,
+        result: &TxnResult,
+        origin: Origin,
+        now_ms: u64,
+        out: &mut Outbox,
+    ) {
         let session_id = txn.session_id();
         match origin {
             Origin::Reply { conn, xid, op_code } => {
-                self.reply_to_write(conn, xid, op_code, &txn, &result, out);
+                self.reply_to_write(conn, xid, op_code, txn, result, out);
                 if op_code == OpCode::CloseSession && txn.op_code() == Some(OpCode::CloseSession) {
                     // The reply, then the connection closes (sendCloseSession).
                     self.close_connection(conn, out);
@@ -187,15 +221,6 @@ impl ZkServer {
                     self.counters.containers_deleted += 1;
                 }
             }
-        }
-        if origin.is_queued() {
-            self.pipeline.txn_answered(session_id, txn.zxid());
-            self.run_ready_requests(session_id, out);
-        }
-        let mut due = Vec::new();
-        self.pipeline.due_syncs(self.last_processed_zxid, &mut due);
-        for session_id in due {
-            self.run_ready_requests(session_id, out);
         }
     }
 

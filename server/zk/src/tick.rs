@@ -44,14 +44,8 @@ impl ZkServer {
     /// own decision) and closes its connection without a reply.
     pub fn close_session(&mut self, session_id: i64, now_ms: u64, out: &mut Outbox) {
         let txn = self.prep_as(None, session_id, 0, Ok(&WriteRequest::CloseSession), now_ms);
-        if self.is_deferred() {
-            // The connection closes when the txn is durable and applied.
-            return self.defer_txn(txn, Origin::Expiry);
-        }
-        self.apply(&txn, out);
-        if let Some(&conn) = self.session_connections.get(&session_id) {
-            self.close_connection(conn, out);
-        }
+        // The connection closes once the txn is applied.
+        self.submit_txn(txn, Origin::Expiry, now_ms, out);
     }
 
     /// `ContainerManager.getCandidates`, then one deleteContainer each.
@@ -100,14 +94,7 @@ impl ZkServer {
         for path in candidates {
             let request = WriteRequest::DeleteContainer { path };
             let txn = self.prep_as(None, 0, 0, Ok(&request), now_ms);
-            if self.is_deferred() {
-                self.defer_txn(txn, Origin::Container);
-                continue;
-            }
-            let result = self.apply(&txn, out);
-            if result.err == 0 {
-                self.counters.containers_deleted += 1;
-            }
+            self.submit_txn(txn, Origin::Container, now_ms, out);
         }
     }
 }

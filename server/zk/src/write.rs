@@ -34,21 +34,13 @@ impl ZkServer {
             request.as_ref().map_err(|_| ()),
             now_ms,
         );
-        if self.is_deferred() {
-            // Applied and answered once the txn log made it durable.
-            let origin = Origin::Reply {
-                conn,
-                xid: header.xid,
-                op_code,
-            };
-            return self.defer_txn(txn, origin);
-        }
-        let result = self.apply(&txn, out);
-        self.reply_to_write(conn, header.xid, op_code, &txn, &result, out);
-        if op_code == OpCode::CloseSession && txn.op_code() == Some(OpCode::CloseSession) {
-            // The reply, then the connection closes (sendCloseSession).
-            self.close_connection(conn, out);
-        }
+        // Applied and answered now, or once the txn log made it durable.
+        let origin = Origin::Reply {
+            conn,
+            xid: header.xid,
+            op_code,
+        };
+        self.submit_txn(txn, origin, now_ms, out);
     }
 
     /// The reply to a write whose txn was applied.
@@ -131,31 +123,16 @@ impl ZkServer {
     ) {
         let Some(timeout_bytes) = body.first_chunk::<4>() else {
             let txn = self.prep_as(Some(conn), session_id, header.xid, Err(()), now_ms);
-            if self.is_deferred() {
-                let origin = Origin::Reply {
-                    conn,
-                    xid: header.xid,
-                    op_code: OpCode::CreateSession,
-                };
-                return self.defer_txn(txn, origin);
-            }
-            let result = self.apply(&txn, out);
-            return self.reply_to_write(
+            let origin = Origin::Reply {
                 conn,
-                header.xid,
-                OpCode::CreateSession,
-                &txn,
-                &result,
-                out,
-            );
+                xid: header.xid,
+                op_code: OpCode::CreateSession,
+            };
+            return self.submit_txn(txn, origin, now_ms, out);
         };
         let timeout_ms = i32::from_be_bytes(*timeout_bytes);
         let txn = self.prep_create_session(session_id, timeout_ms, now_ms);
-        if self.is_deferred() {
-            return self.defer_txn(txn, Origin::SessionOp { conn });
-        }
-        self.apply(&txn, out);
-        self.send_session_op_response(conn, session_id, out);
+        self.submit_txn(txn, Origin::SessionOp { conn }, now_ms, out);
     }
 
     /// The ConnectResponse a createSession op is answered with (the
