@@ -333,20 +333,14 @@ impl Prep<'_> {
     fn delete(&mut self, path: &str, version: i32) -> Result<TxnRecord, ErrorCode> {
         self.check_session()?;
         let parent_path = self.parent_for_delete(path)?;
-        let mut parent = self.existing(parent_path)?;
+        let parent = self.existing(parent_path)?;
         check_acl(&parent.acl, Perms::DELETE, self.auth)?;
         let node = self.existing(path)?;
         check_version(node.stat.version, version)?;
         if node.child_count > 0 {
             return Err(ErrorCode::NotEmpty);
         }
-        parent.child_count -= 1;
-        parent.stat.pzxid = self.zxid;
-        self.push(parent_path, Some(parent));
-        self.push(path, None);
-        Ok(TxnRecord::Delete(DeleteTxn {
-            path: path.to_string(),
-        }))
+        Ok(self.push_delete(parent_path, parent, path))
     }
 
     /// The container manager's delete: only empty containers and TTL
@@ -360,14 +354,24 @@ impl Prep<'_> {
         if self.is_normal_ephemeral(node.stat.ephemeral_owner) {
             return Err(ErrorCode::BadVersion);
         }
-        let mut parent = self.existing(parent_path)?;
+        let parent = self.existing(parent_path)?;
+        Ok(self.push_delete(parent_path, parent, path))
+    }
+
+    /// A delete's records and txn: `parent` loses a child, `path` is gone.
+    fn push_delete(&mut self, parent_path: &str, parent: NodeView, path: &str) -> TxnRecord {
+        self.push_child_removed(parent_path, parent);
+        self.push(path, None);
+        TxnRecord::Delete(DeleteTxn {
+            path: path.to_string(),
+        })
+    }
+
+    /// One child of `parent_path` goes: a child fewer, pzxid this zxid.
+    fn push_child_removed(&mut self, parent_path: &str, mut parent: NodeView) {
         parent.child_count -= 1;
         parent.stat.pzxid = self.zxid;
         self.push(parent_path, Some(parent));
-        self.push(path, None);
-        Ok(TxnRecord::Delete(DeleteTxn {
-            path: path.to_string(),
-        }))
     }
 
     fn set_data(&mut self, path: &str, data: &[u8], version: i32) -> Result<TxnRecord, ErrorCode> {
@@ -482,10 +486,8 @@ impl Prep<'_> {
         self.ephemeral_order.sort(self.session_id, &mut paths);
         for path in &paths {
             if let Some((parent_path, _)) = ringkeeper_datatree::path::parent_and_name(path) {
-                if let Some(mut parent) = self.record(parent_path) {
-                    parent.child_count -= 1;
-                    parent.stat.pzxid = self.zxid;
-                    self.push(parent_path, Some(parent));
+                if let Some(parent) = self.record(parent_path) {
+                    self.push_child_removed(parent_path, parent);
                 }
             }
             self.push(path, None);
