@@ -372,17 +372,7 @@ impl DataTree {
         };
         let child = id.index();
         self.link_child(parent, child);
-        self.change_stat(parent, |stat| {
-            let new_cversion = if parent_cversion == -1 {
-                stat.cversion.wrapping_add(1)
-            } else {
-                parent_cversion
-            };
-            if new_cversion > stat.cversion {
-                stat.cversion = new_cversion;
-                stat.pzxid = zxid;
-            }
-        });
+        self.raise_cversion_at(parent, parent_cversion, zxid);
         self.owners.add(kind, ephemeral_owner, child);
         self.approximate_data_size += utf16_len(path) + data.len() as i64;
         self.digest = self.digest.wrapping_add(self.contribution_at(child));
@@ -406,11 +396,7 @@ impl DataTree {
             return Err(TreeError::NotEmpty);
         }
         self.unlink_child(parent, child);
-        self.change_stat(parent, |stat| {
-            if zxid > stat.pzxid {
-                stat.pzxid = zxid;
-            }
-        });
+        self.raise_pzxid_at(parent, zxid);
         self.digest = self.digest.wrapping_sub(self.contribution_at(child));
         let node = self
             .arena
@@ -481,17 +467,7 @@ impl DataTree {
             _ => path,
         };
         let index = self.lookup_index(path).ok_or(TreeError::NoNode)?;
-        self.change_stat(index, |stat| {
-            let new_cversion = if new_cversion == -1 {
-                stat.cversion.wrapping_add(1)
-            } else {
-                new_cversion
-            };
-            if new_cversion > stat.cversion {
-                stat.cversion = new_cversion;
-                stat.pzxid = zxid;
-            }
-        });
+        self.raise_cversion_at(index, new_cversion, zxid);
         Ok(())
     }
 
@@ -518,6 +494,32 @@ impl DataTree {
     pub(crate) fn contribution_at(&self, index: u32) -> u64 {
         let node = self.arena.at(index);
         contribution(node.content_hash, &node.stat)
+    }
+
+    /// The parent side of a create: the persisted cversion becomes
+    /// `new_cversion` (-1: one more than now) and pzxid `zxid`, only if
+    /// that raises the cversion.
+    fn raise_cversion_at(&mut self, index: u32, new_cversion: i32, zxid: i64) {
+        self.change_stat(index, |stat| {
+            let new_cversion = if new_cversion == -1 {
+                stat.cversion.wrapping_add(1)
+            } else {
+                new_cversion
+            };
+            if new_cversion > stat.cversion {
+                stat.cversion = new_cversion;
+                stat.pzxid = zxid;
+            }
+        });
+    }
+
+    /// The parent side of a delete: pzxid becomes `zxid` if that raises it.
+    pub(crate) fn raise_pzxid_at(&mut self, index: u32, zxid: i64) {
+        self.change_stat(index, |stat| {
+            if zxid > stat.pzxid {
+                stat.pzxid = zxid;
+            }
+        });
     }
 
     /// Change a node's persisted Stat and keep the digest in step.

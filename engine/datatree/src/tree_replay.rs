@@ -62,11 +62,7 @@ impl DataTree {
     /// (ZooKeeper's `deleteNode` does this even for a child that is gone).
     pub fn raise_pzxid(&mut self, path: &str, zxid: i64) -> Result<(), TreeError> {
         let index = self.lookup_index(path).ok_or(TreeError::NoNode)?;
-        self.change_stat(index, |stat| {
-            if zxid > stat.pzxid {
-                stat.pzxid = zxid;
-            }
-        });
+        self.raise_pzxid_at(index, zxid);
         Ok(())
     }
 }
