@@ -8,49 +8,11 @@
 
 mod durable;
 
-use std::path::Path;
-
+use durable::snapshots::{recover_from_snapshot, write_consistent_snapshot};
 use durable::workload::{op_strategy, Op, Run};
 use durable::*;
 use proptest::prelude::*;
-use ringkeeper_snapshot::{load_newest, write_snapshot, SimFs, SnapshotSession, TreeSnapshot};
-use ringkeeper_zk::ZkServer;
-
-const DATA_DIR: &str = "/data";
-
-fn snapshot(fs: &SimFs, server: &ZkServer) {
-    let sessions = server
-        .sessions_for_snapshot()
-        .into_iter()
-        .map(|(session_id, timeout_ms)| SnapshotSession {
-            session_id,
-            timeout_ms,
-        })
-        .collect();
-    let mut source = TreeSnapshot::new(server.tree(), server.last_zxid(), sessions);
-    write_snapshot(fs, Path::new(DATA_DIR), &mut source).expect("snapshot written");
-}
-
-fn recover_with_snapshot(
-    fs: &SimFs,
-    log: &[(i64, Vec<u8>)],
-    through: i64,
-    now_ms: u64,
-) -> ZkServer {
-    let report = load_newest(fs, Path::new(DATA_DIR), tree_options()).expect("listed");
-    let (_, loaded) = report.loaded.expect("the snapshot loads");
-    let sessions: Vec<(i64, u32)> = loaded
-        .sessions
-        .iter()
-        .map(|session| (session.session_id, session.timeout_ms))
-        .collect();
-    let mut server =
-        ZkServer::restore(config(), loaded.tree, &sessions, loaded.zxid, now_ms).expect("restored");
-    for (_, bytes) in log.iter().filter(|(zxid, _)| *zxid <= through) {
-        server.replay(bytes, now_ms).expect("replayed");
-    }
-    server
-}
+use ringkeeper_snapshot::SimFs;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
@@ -66,7 +28,7 @@ proptest! {
         let mut snapshotted = false;
         for (index, op) in ops.iter().enumerate() {
             if snapshot_at == Some(index) {
-                snapshot(&fs, &run.d.server);
+                write_consistent_snapshot(&fs, &run.d.server);
                 snapshotted = true;
             }
             run.apply(op);
@@ -78,7 +40,7 @@ proptest! {
         let committed = run.d.durable_zxid;
         let on_disk = committed + (taken - committed).max(0) * i64::from(durable_share) / 255;
         let recovered = if snapshotted {
-            recover_with_snapshot(&fs, &run.d.log, on_disk, run.d.now_ms)
+            recover_from_snapshot(&fs, &run.d.log, on_disk, run.d.now_ms)
         } else {
             recover(&run.d.log_through(on_disk), run.d.now_ms)
         };

@@ -3,6 +3,7 @@
 //! and how far the log said they are durable. Scenario tests drive it.
 #![allow(dead_code)]
 
+pub mod snapshots;
 pub mod workload;
 
 use std::net::{IpAddr, Ipv4Addr};
