@@ -56,7 +56,11 @@ pub fn recover(
     };
     let report = load_newest(&RealFs, &config.data_dir, options)
         .map_err(|e| format!("cannot read dataDir {}: {e}", config.data_dir.display()))?;
-    summary.skipped_snapshots = report.skipped.iter().map(|s| format!("{s:?}")).collect();
+    summary.skipped_snapshots = report
+        .skipped
+        .iter()
+        .map(|s| format!("{}: {}", s.file.path.display(), s.reason))
+        .collect();
     let (tree, sessions, snapshot_zxid, pending_digest) = match report.loaded {
         Some((file, loaded)) => {
             summary.snapshot = Some((file.path.display().to_string(), loaded.zxid));
@@ -76,7 +80,10 @@ pub fn recover(
     summary.log_report = format!("{:?}", recovered.report.cases());
     let mut replayed = 0u64;
     let mut digest_error = None;
-    let after = (snapshot_zxid != 0).then_some(snapshot_zxid);
+    // From zxid 0 too: with no valid snapshot the log must start at the
+    // first txn, else (every snapshot damaged, the log purged) replay
+    // reports the txns missing instead of serving a partial tree.
+    let after = Some(snapshot_zxid);
     for_each_record(&storage, &config.data_log_dir, after, |zxid, payload| {
         zk.replay(payload, now_ms)
             .map_err(|e| format!("txn {zxid:#x}: {e:?}"))?;
@@ -90,7 +97,18 @@ pub fn recover(
         }
         Ok::<(), String>(())
     })
-    .map_err(|e| format!("replaying {}: {e:?}", config.data_log_dir.display()))?;
+    .map_err(|e| {
+        let passed_over = &summary.skipped_snapshots;
+        format!(
+            "replaying {}: {e}{}",
+            config.data_log_dir.display(),
+            if passed_over.is_empty() {
+                String::new()
+            } else {
+                format!("; snapshots passed over: {}", passed_over.join("; "))
+            }
+        )
+    })?;
     if let Some(e) = digest_error {
         return Err(e);
     }
