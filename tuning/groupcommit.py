@@ -135,11 +135,14 @@ def plan(sweeps: list[str], clients: list[int], repeats: int, quick: bool, seed:
 
 
 def estimate_s(a, rounds) -> float:
+    """Measured on this machine (2 cores, ext4 on virtio): a server starts in ~0.3 s plus ~0.5 s
+    per GiB of first segment to zero-fill and stops in ~0.2 s; loadgen adds ~0.4 s, 0.1 s per
+    10,000 keys and 0.5 s per 1,000 sessions to warmup + duration."""
     total = 0.0
     for order in rounds:
         for p, c in order:
-            start = 1.0 + p.cfg[PREALLOC] / (256 * K)  # zero-filling the first segment, ~256 MiB/s
-            total += start + a.warmup + a.duration + 2.0 + a.keys / 5000 + c / 1000 + a.pause
+            server = 0.5 + p.cfg[PREALLOC] / (2 * K * K)
+            total += server + a.warmup + a.duration + 0.4 + a.keys / 100_000 + c / 2000 + a.pause
     return total
 
 
@@ -188,6 +191,13 @@ def busy_processes(interval_s: float = 0.5, n: int = 8) -> list[str]:
     return [f"processes: {counts}"] + (top or [f"nothing else above 5 % of a core over {interval_s:g} s"])
 
 
+def file_facts(path: str) -> str:
+    """path, modification time and size: which build of a binary ran (its --version does not say)."""
+    st = os.stat(path)
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(st.st_mtime))
+    return f"{os.path.abspath(path)} (modified {when}, {st.st_size:,} bytes)"
+
+
 def fs_of(path: str) -> tuple[str | None, str | None]:
     """(filesystem type, source device) of path, from df."""
     try:
@@ -218,13 +228,21 @@ def block_device(path: str) -> str | None:
 # ------------------------------------------------------------------------
 
 def read_device_counters(device: str) -> dict | None:
-    """/proc/diskstats: writes completed (field 5) and flush requests completed (field 16)."""
+    """/proc/diskstats: writes completed (field 5), sectors written (field 7, 512 bytes each) and
+    flush requests completed (field 16)."""
     with open("/proc/diskstats") as f:
         for line in f:
             p = line.split()
             if len(p) >= 19 and p[2] == device:
-                return {"dev_writes": int(p[7]), "dev_flushes": int(p[18])}
+                return {"dev_writes": int(p[7]), "dev_write_bytes": int(p[9]) * 512, "dev_flushes": int(p[18])}
     return None
+
+
+def read_machine_busy_s() -> float:
+    """CPU seconds all CPUs spent busy since boot (/proc/stat: user nice system irq softirq steal)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / os.sysconf("SC_CLK_TCK")
 
 
 def read_proc_io(pids: list[int]) -> dict | None:
@@ -260,6 +278,7 @@ class IoSampler(threading.Thread):
         except OSError:
             pass
         vals.update(read_proc_io(self.pids) or {})
+        vals["machine_busy_s"] = read_machine_busy_s()
         for k, v in vals.items():
             self.series.setdefault(k, []).append((t, v))
 
@@ -277,7 +296,7 @@ class IoSampler(threading.Thread):
     def rates(self, t0: float, t1: float) -> dict:
         """Per-second rate of each counter over [t0, t1] (interpolated), None where unknown."""
         out = {}
-        for k in ("dev_flushes", "dev_writes", "syscw", "write_bytes"):
+        for k in ("dev_flushes", "dev_writes", "dev_write_bytes", "syscw", "write_bytes", "machine_busy_s"):
             d = bl.CpuSampler._interp(self.series.get(k, []), t0, t1)
             out[f"{k}_per_s"] = None if d is None else round(d / (t1 - t0), 1)
         return out
@@ -312,6 +331,7 @@ def one_run(a, kind, p: Point, clients: int, device: str | None) -> dict:
     row: dict = {"config": p.key, "settings": p.cfg, "clients": clients, "write_ratio": 1.0, "ok": False}
     row["loadavg_before"] = loadavg()
     kind.zoo_cfg_extra = p.cfg
+    kind.port_base = a.port or zkharness.free_ports(1)[0]
     t0 = time.monotonic()
     try:
         h = kind.start("standalone", True, a.data_dir)
@@ -343,6 +363,7 @@ def one_run(a, kind, p: Point, clients: int, device: str | None) -> dict:
         w0, w1 = res.get("measure_start_unix"), res.get("measure_end_unix")
         if isinstance(w0, (int, float)) and isinstance(w1, (int, float)) and w1 > w0:
             row.update(sampler.rates(w0, w1))
+            row["other_cores_busy"] = other_cores_busy(row, w1 - w0)
         if not h.alive():
             row["ok"] = False
             row["error"] = (row.get("error") or "") + " server died during the run"
@@ -353,6 +374,15 @@ def one_run(a, kind, p: Point, clients: int, device: str | None) -> dict:
     return row
 
 
+def other_cores_busy(row: dict, window_s: float) -> float | None:
+    """Cores busy in the window with neither the server nor loadgen: the run's noise."""
+    res = row.get("result") or {}
+    busy, srv, ops = row.get("machine_busy_s_per_s"), row.get("server_cpu_us_per_op_window"), res.get("ops")
+    if busy is None or srv is None or not ops or not isinstance(res.get("cpu_s"), (int, float)):
+        return None
+    return round(max(0.0, busy - (srv * ops / 1e6 + res["cpu_s"]) / window_s), 2)
+
+
 def run_line(i: int, n: int, row: dict) -> str:
     res = row.get("result") or {}
     head = f"[{i}/{n}] c={row['clients']:<5} {row['config']}"
@@ -360,6 +390,7 @@ def run_line(i: int, n: int, row: dict) -> str:
         return f"{head}  FAILED: {(row.get('error') or '?').splitlines()[0][:200]}"
     return (f"{head}  {res.get('throughput_ops_s', 0):>9,.0f} ops/s  p99 {bl.fmt_ms(bl.lat_ms(res, 'all', 'p99'))} ms"
             f"  flushes/s {bl.fmt(row.get('dev_flushes_per_s'), 0)}"
+            f"  others {bl.fmt(row.get('other_cores_busy'), 2)} cores"
             f"  srv {bl.fmt(row.get('server_cpu_us_per_op_window') or row.get('server_cpu_us_per_op'))} µs/op")
 
 
@@ -386,7 +417,8 @@ class Cell:
     flushes: float | None
     ops_per_flush: float | None
     syscw: float | None
-    write_mb_s: float | None
+    dev_mb_s: float | None
+    others: float | None
     cpu: float | None
     ignored: list
 
@@ -397,11 +429,11 @@ def cell(rows) -> Cell:
     flushes = bl.med([r.get("dev_flushes_per_s") for r in ok])
     per = [(r.get("result") or {}).get("throughput_ops_s", 0) / r["dev_flushes_per_s"]
            for r in ok if r.get("dev_flushes_per_s")]
-    wb = bl.med([r.get("write_bytes_per_s") for r in ok])
+    wb = bl.med([r.get("dev_write_bytes_per_s") for r in ok])
     cpu = bl.med(st.cpu_us_op_window) if any(x is not None for x in st.cpu_us_op_window) else bl.med(st.cpu_us_op)
     ignored = sorted({k for r in rows for k in r.get("config_ignored_keys") or []})
     return Cell(st, flushes, bl.med(per), bl.med([r.get("syscw_per_s") for r in ok]),
-                None if wb is None else wb / 1e6, cpu, ignored)
+                None if wb is None else wb / 1e6, bl.med([r.get("other_cores_busy") for r in ok]), cpu, ignored)
 
 
 def rows_of(rows, p_key: str, clients: int):
@@ -412,9 +444,9 @@ def sweep_table(rows, sweep: str, points: list[Point], clients: list[int]) -> li
     factors = SWEEP_FACTORS[sweep]
     md = ["| clients | " + " | ".join(f.split(".")[-1] for f in factors) + " | ok runs | throughput ops/s (median) "
           "| range | write p50 ms | p99 ms | p99.9 ms | server CPU µs/op | flushes/s | writes per flush "
-          "| server syscw/s | storage MB/s | loadgen errors |",
+          "| server syscw/s | device MB/s written | others' cores busy | loadgen errors |",
           "| ---: | " + " | ".join("---:" for _ in factors) + " | ---: | ---: | ---: | ---: | ---: | ---: "
-          "| ---: | ---: | ---: | ---: | ---: | --- |"]
+          "| ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for c in clients:
         for p in points:
             sel = rows_of(rows, p.key, c)
@@ -427,7 +459,7 @@ def sweep_table(rows, sweep: str, points: list[Point], clients: list[int]) -> li
                       + f"{flags} | {st.ok}/{st.runs} | {bl.fmt(st.thr_med, 0)} | {bl.fmt_range(st.thr)} | "
                       f"{bl.fmt_ms(bl.med(st.p50))} | {bl.fmt_ms(bl.med(st.p99))} | {bl.fmt_ms(bl.med(st.p999))} | "
                       f"{bl.fmt(x.cpu, 1)} | {bl.fmt(x.flushes, 0)} | {bl.fmt(x.ops_per_flush, 1)} | "
-                      f"{bl.fmt(x.syscw, 0)} | {bl.fmt(x.write_mb_s, 2)} | {bl.fmt_errors(st)} |")
+                      f"{bl.fmt(x.syscw, 0)} | {bl.fmt(x.dev_mb_s, 1)} | {bl.fmt(x.others, 2)} | {bl.fmt_errors(st)} |")
     return md
 
 
@@ -532,8 +564,12 @@ def write_report(out_dir: str, rows: list, meta: dict) -> None:
            "one fdatasync of the log may flush more than once when it also commits the file system journal). "
            "writes per flush = throughput / flushes/s, the mean group-commit batch if the server were the "
            "device's only writer. server syscw/s: the server's write syscalls (/proc/PID/io; write, pwrite; "
-           "not fdatasync, and not I/O submitted through io_uring). storage MB/s: the server's bytes sent to "
-           "storage (write_bytes; page-cache writeback is counted when it happens).", ""]
+           "not fdatasync, and not I/O submitted through io_uring). device MB/s written: sectors the device "
+           "wrote in the window (/proc/diskstats; whole device, file system journal included). results.jsonl "
+           "also has the server's /proc/PID/io write_bytes, which counts whole page-cache folios dirtied and "
+           "so overstates small appends many times over on ext4 with large folios. others' cores busy: CPU "
+           "the whole machine used in the window (/proc/stat) minus the server's and loadgen's, in cores "
+           "(of 2 here): the noise each point ran beside.", ""]
     points_by_sweep = {s: sweep_points(s, quick) for s in sweeps}
     for s in sweeps:
         md += [f"## {SWEEP_TITLES[s]}", ""]
@@ -584,7 +620,8 @@ def parse_args(argv):
     ap.add_argument("--ringkeeper-args", default=bl.RINGKEEPER_ARGS,
                     help="argument template, {config} = the zoo.cfg (default %(default)r)")
     ap.add_argument("--loadgen", default=bl.DEFAULT_LOADGEN, help="load generator (default %(default)s)")
-    ap.add_argument("--port", type=int, default=2281)
+    ap.add_argument("--port", type=int, default=0,
+                    help="the server's client port; 0 (default) = a free port chosen before each run")
     ap.add_argument("--keys", type=int, default=1000)
     ap.add_argument("--value-size", type=int, default=100)
     ap.add_argument("--session-timeout", type=int, default=30000, help="ms")
@@ -665,8 +702,8 @@ def main(argv=None) -> int:
             "params": {"sweeps": a.sweeps, "clients": a.clients, "repeats": a.repeats, "quick": a.quick,
                        "duration_s": a.duration, "warmup_s": a.warmup, "write_ratio": 1, "outstanding": 1,
                        "keys": a.keys, "value_size": a.value_size, "force_sync": "yes", "seed": a.seed,
-                       "pause_s": a.pause, "ringkeeper": os.path.abspath(a.ringkeeper),
-                       "ringkeeper_args": a.ringkeeper_args, "loadgen": a.loadgen,
+                       "pause_s": a.pause, "ringkeeper": file_facts(a.ringkeeper),
+                       "ringkeeper_args": a.ringkeeper_args, "loadgen": file_facts(a.loadgen),
                        "data_dir": f"{os.path.abspath(a.data_dir)} ({fstype} on {source})",
                        "pin (server:driver CPUs)": f"{a.pin[0]}:{a.pin[1]}" if a.pin[0] or a.pin[1] else "none",
                        "configurations": len(points), "runs planned": nruns},

@@ -25,7 +25,6 @@ import xml.etree.ElementTree as ET
 SELFTEST = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(SELFTEST))
 import groupcommit as gc  # noqa: E402
-import zkharness  # noqa: E402
 
 FAKE_RINGKEEPER = os.path.join(SELFTEST, "fake_ringkeeper.py")
 FAKE_LOADGEN = os.path.join(SELFTEST, "fake_loadgen.py")
@@ -54,10 +53,9 @@ class QuickSweepAgainstFakes(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="groupcommit-selftest-")
         cls.out = os.path.join(cls.tmp, "out")
-        port = zkharness.free_ports(1)[0]
         cls.rc, cls.stdout = run_main(
-            ["--quick", "--ringkeeper", FAKE_RINGKEEPER, "--loadgen", FAKE_LOADGEN, "--port", str(port),
-             "--pause", "0", "--data-dir", cls.tmp, "--out", cls.out],
+            ["--quick", "--ringkeeper", FAKE_RINGKEEPER, "--loadgen", FAKE_LOADGEN, "--pause", "0",
+             "--data-dir", cls.tmp, "--out", cls.out],
             env={"FAKE_LOADGEN_TIME_SCALE": "0.05", "FAKE_RINGKEEPER_UNKNOWN_KEYS": IGNORED_KEY})
         cls.rows = gc.load_rows(os.path.join(cls.out, "results.jsonl"))
         with open(os.path.join(cls.out, "results.md")) as f:
@@ -90,14 +88,16 @@ class QuickSweepAgainstFakes(unittest.TestCase):
         for r in self.rows:
             self.assertEqual(r["result"]["clients"], r["clients"])
             self.assertIsNotNone(r["server_cpu_s"])
-            for k in ("dev_flushes_per_s", "syscw_per_s", "write_bytes_per_s"):
+            for k in ("dev_flushes_per_s", "dev_write_bytes_per_s", "syscw_per_s", "write_bytes_per_s",
+                      "machine_busy_s_per_s", "other_cores_busy"):
                 self.assertIn(k, r)
             self.assertIsNotNone(r["syscw_per_s"], "the stub's /proc/PID/io was sampled in the window")
+            self.assertIsNotNone(r["machine_busy_s_per_s"], "/proc/stat was sampled in the window")
 
     def test_report_has_provenance_tables_and_plots(self):
         for text in ("Command:", "--quick", "git commit", "Load average", "What else was running",
                      "## (a) batchMaxBytes × waitMaxUs", "## (b) directIO × ioEngine", "## (c) preAllocSize",
-                     "| 1,000 | 16K | 0 |", "| 100 | 1 MiB |", "writes per flush"):
+                     "| 1,000 | 16K | 0 |", "| 100 | 1 MiB |", "writes per flush", "others' cores busy"):
             self.assertIn(text, self.md)
         plots = ["grid_throughput_c100.svg", "grid_p99_c1000.svg", "io_throughput.svg", "io_p99.svg",
                  "prealloc_throughput.svg", "prealloc_p99.svg"]
