@@ -485,7 +485,7 @@ def sweep_charts(out_dir, rows, sweep: str, points: list[Point], clients: list[i
             tser, pser = {}, {}
             for p in points:
                 t, q = series_point(rows_of(rows, p.key, c))
-                name = f"waitMaxUs {p.cfg[WAIT]}"
+                name = f"wait {p.cfg[WAIT]} µs"
                 if t:
                     tser.setdefault(name, []).append((p.cfg[BATCH], *t))
                 if q:
@@ -510,10 +510,10 @@ def sweep_charts(out_dir, rows, sweep: str, points: list[Point], clients: list[i
                     pg.setdefault(label, {})[f"{c} clients"] = q
         if tg:
             made.append(write_svg(out_dir, "io_throughput.svg",
-                                  bl.bar_chart("Write throughput by directIO, ioEngine", tg, "ops/s")))
+                                  bl.bar_chart("Write throughput by directIO, ioEngine", tg, "ops/s", width=760)))
         if pg:
             made.append(write_svg(out_dir, "io_p99.svg",
-                                  bl.bar_chart("Write p99 latency by directIO, ioEngine", pg, "p99 ms")))
+                                  bl.bar_chart("Write p99 latency by directIO, ioEngine", pg, "p99 ms", width=760)))
     elif sweep == "prealloc":
         tser, pser = {}, {}
         for p in points:
