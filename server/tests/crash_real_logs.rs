@@ -41,6 +41,10 @@ const TORN_RECORDS_PER_SEGMENT: usize = 3;
 /// Cut points inside a record that is not among the last of its segment:
 /// inside the length, the crc, the zxid, the payload's first and last byte.
 const TORN_OFFSETS_SAMPLED: &[usize] = &[1, 5, 9, 16, 17];
+/// Segments whose records get torn-write cuts: all of them in an optimized
+/// build (the ci profile); in a debug build, where each recovery costs
+/// about ten times more, one in this many and the last.
+const TORN_SEGMENT_STRIDE: usize = if cfg!(debug_assertions) { 6 } else { 1 };
 /// Random bytes after a torn cut at every byte of the record header, then
 /// at one byte in this many (zeros after it at every byte).
 const TORN_GARBAGE_EVERY_BYTES: usize = 5;
@@ -215,6 +219,9 @@ fn torn_writes_inside_records_are_cut_back_to_the_record_before() {
     let files = &fixture.files;
     let mut sweep = fixture.sweep("torn", Snapshots::WrittenBeforeTheCut);
     for (index, segment) in files.segments.iter().enumerate() {
+        if index % TORN_SEGMENT_STRIDE != 0 && index + 1 != files.segments.len() {
+            continue;
+        }
         let every_byte_from = segment
             .records
             .len()
