@@ -347,6 +347,9 @@ def one_run(a, kind, p: Point, clients: int, device: str | None) -> dict:
         head = read_head(h.logs[0]) if getattr(h, "logs", None) else ""
         row["server_log_head"] = head[:3000]
         row["config_ignored_keys"], row["server_config_lines"] = server_config_lines(head, p.cfg)
+        # the server's own account of the log settings in effect (ringkeeper logs one line at start)
+        m = re.search(r"txn log in \S+: (.*)", head)
+        row["server_txn_log"] = m.group(1).strip() if m else None
         cmd = [a.loadgen, "--servers", h.connect_string, "--clients", str(clients), "--write-ratio", "1",
                "--outstanding", "1", "--keys", str(a.keys), "--value-size", str(a.value_size),
                "--duration", f"{a.duration:g}", "--warmup", f"{a.warmup:g}",
@@ -576,6 +579,14 @@ def write_report(out_dir: str, rows: list, meta: dict) -> None:
         md += sweep_table(rows, s, points_by_sweep[s], clients) + [""]
         charts = sweep_charts(out_dir, rows, s, points_by_sweep[s], clients)
         md += [" ".join(f"![{c}]({c})" for c in charts), ""] if charts else []
+    said = {}
+    for r in rows:
+        if r.get("server_txn_log"):
+            said.setdefault(r["config"], r["server_txn_log"])
+    if said:
+        md += ["## The server's own account of each configuration", "",
+               "The line ringkeeper logs at start about its txn log, once per configuration:", ""]
+        md += [f"- `{k}`: {v}" for k, v in said.items()] + [""]
     failed = [r for r in rows if not r.get("ok")]
     if failed:
         md += ["## Failed runs", ""]

@@ -12,7 +12,8 @@ zoo.cfg`), it starts no JVM: a small Python stub on clientPortAddress:
 clientPort answers the ZooKeeper handshake (a ConnectResponse with a new
 session id), closeSession, and the four-letter words mntr/srvr/ruok, which
 is all the tuning scripts' readiness probes, samplers and fake_loadgen.py
-touch. It prints the zoo.cfg keys it read, and warns
+touch. It prints the zoo.cfg keys it read and a "txn log in DIR: ..." line
+as the real server does at start, and warns
 "zoo.cfg line N: KEY: unknown key, ignored" (the real server's wording) for
 each key named in $FAKE_RINGKEEPER_UNKNOWN_KEYS (comma list), so a script's
 check for ignored settings can be tested. Used by groupcommit.py --selftest.
@@ -43,6 +44,9 @@ def serve_stub(cfg_path: str) -> int:
         if k in keys:
             print(f"zoo.cfg line {keys[k][0]}: {k}: unknown key, ignored", flush=True)
     print("fake ringkeeper (stub): zoo.cfg " + " ".join(f"{k}={v}" for k, (_n, v) in keys.items()), flush=True)
+    # the real server's start-up line about its txn log, in the same form
+    log_keys = " ".join(f"{k}={v}" for k, (_n, v) in keys.items() if k.startswith("ringkeeper.") or k == "preAllocSize")
+    print(f"ringkeeper: txn log in {keys.get('dataDir', (0, '?'))[1]}: stub, no log; {log_keys}", flush=True)
     host = keys.get("clientPortAddress", (0, zkharness.HOST))[1]
     port = int(keys["clientPort"][1])
     lock = threading.Lock()

@@ -78,6 +78,12 @@ class QuickSweepAgainstFakes(unittest.TestCase):
             for k, v in r["settings"].items():
                 self.assertIn(f"{k}={v}", r["server_log_head"], r["config"])
 
+    def test_the_servers_account_of_its_txn_log_is_kept_per_configuration(self):
+        self.assertIn("## The server's own account of each configuration", self.md)
+        for r in self.rows:
+            self.assertTrue(r["server_txn_log"].startswith("stub, no log; "), r["server_txn_log"])
+            self.assertIn(f"- `{r['config']}`: {r['server_txn_log']}", self.md)
+
     def test_a_key_the_server_calls_unknown_is_flagged_in_rows_and_report(self):
         for r in self.rows:
             expect = [IGNORED_KEY] if IGNORED_KEY in r["settings"] else []
