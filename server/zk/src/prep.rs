@@ -14,8 +14,8 @@ use ringkeeper_datatree::path::validate_path;
 use ringkeeper_datatree::{DataTree, EphemeralType, NodeStat};
 use ringkeeper_jute::{
     Acl, CheckVersionTxn, CloseSessionTxn, CreateContainerTxn, CreateMode, CreateSessionTxn,
-    CreateTtlTxn, CreateTxn, DeleteTxn, ErrorCode, ErrorTxn, MultiOp, OpCode, Perms, SetAclTxn,
-    SetDataTxn, TxnHeader,
+    CreateTtlTxn, CreateTxn, DeleteTxn, ErrorCode, ErrorTxn, MultiOp, NodeData, OpCode, Perms,
+    SetAclTxn, SetDataTxn, TxnHeader,
 };
 use ringkeeper_session::SessionTracker;
 
@@ -49,7 +49,7 @@ struct Prep<'a> {
 struct CreateFields<'r> {
     op_code: OpCode,
     path: &'r str,
-    data: &'r [u8],
+    data: &'r NodeData,
     acl: &'r [Acl],
     flags: i32,
     /// -1 unless the request is a createTTL.
@@ -261,7 +261,7 @@ impl Prep<'_> {
             return Err(ErrorCode::NoChildrenForEphemerals);
         }
         let new_cversion = parent.stat.cversion.wrapping_add(1);
-        let data = fields.data.to_vec();
+        let data = fields.data.clone();
         let record = match fields.op_code {
             OpCode::CreateContainer => TxnRecord::CreateContainer(CreateContainerTxn {
                 path: path.clone(),
@@ -374,7 +374,12 @@ impl Prep<'_> {
         self.push(parent_path, Some(parent));
     }
 
-    fn set_data(&mut self, path: &str, data: &[u8], version: i32) -> Result<TxnRecord, ErrorCode> {
+    fn set_data(
+        &mut self,
+        path: &str,
+        data: &NodeData,
+        version: i32,
+    ) -> Result<TxnRecord, ErrorCode> {
         self.check_session()?;
         validate_path(path).map_err(|_| ErrorCode::BadArguments)?;
         let mut node = self.existing(path)?;
@@ -386,7 +391,7 @@ impl Prep<'_> {
         self.push(path, Some(node));
         Ok(TxnRecord::SetData(SetDataTxn {
             path: path.to_string(),
-            data: data.to_vec(),
+            data: data.clone(),
             version: new_version,
         }))
     }
@@ -508,7 +513,7 @@ enum TxnOp<'r> {
     },
     SetData {
         path: &'r str,
-        data: &'r [u8],
+        data: &'r NodeData,
         version: i32,
     },
     Check {
