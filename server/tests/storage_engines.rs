@@ -74,7 +74,9 @@ fn acknowledged_creates_survive_sigkill(engine: &str, direct_io: &str) {
         acknowledged.push((path, data));
     }
     server.kill();
-    restart_after_kill(&mut server);
+    server
+        .restart()
+        .expect("restart after SIGKILL (the engine waits for the dead listener)");
 
     let mut check = Client::connect_new(server.addr()).unwrap();
     for (path, data) in &acknowledged {
@@ -96,29 +98,6 @@ fn acknowledged_creates_survive_sigkill(engine: &str, direct_io: &str) {
         })
         .count();
     assert!(segments >= 2, "the creates rolled segments: {segments}");
-}
-
-/// How many times a restart is tried while the killed process's sockets
-/// are still being released.
-const RESTART_ATTEMPTS_MAX: u32 = 50;
-
-/// Restarts a SIGKILLed server on its port. The kernel tears a dead
-/// process's io_uring instances down asynchronously, and the sockets they
-/// hold (the listener among them) close only then, so the port can be
-/// busy for a moment after the process was reaped: that is retried.
-fn restart_after_kill(server: &mut TestServer) {
-    for attempt in 1..=RESTART_ATTEMPTS_MAX {
-        match server.restart() {
-            Ok(()) => return,
-            Err(error)
-                if error.kind() == std::io::ErrorKind::AddrInUse
-                    && attempt < RESTART_ATTEMPTS_MAX =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            Err(error) => panic!("restart after SIGKILL: {error}"),
-        }
-    }
 }
 
 #[test]
