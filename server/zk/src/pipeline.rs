@@ -110,6 +110,9 @@ pub(crate) struct Pipeline {
     pending: VecDeque<PendingTxn>,
     /// Encoded txns not yet taken for the log, in zxid order.
     prepped: Vec<(i64, Vec<u8>)>,
+    /// Where each txn is encoded before it is copied out at its exact
+    /// size: encoding straight into a fresh vector grew it several times.
+    encode_scratch: Vec<u8>,
     /// The last zxid handed to the log: nothing after it may commit.
     taken_through_zxid: i64,
     queues: HashMap<i64, VecDeque<Queued>>,
@@ -124,6 +127,7 @@ impl Default for Pipeline {
             mode: ApplyMode::Immediate,
             pending: VecDeque::new(),
             prepped: Vec::new(),
+            encode_scratch: Vec::new(),
             taken_through_zxid: i64::MIN,
             queues: HashMap::new(),
             sync_wakeups: VecDeque::new(),
@@ -143,7 +147,9 @@ impl Pipeline {
                 "txns enter the pipeline in zxid order"
             );
         }
-        self.prepped.push((zxid, txn.to_bytes()));
+        self.encode_scratch.clear();
+        txn.encode(&mut self.encode_scratch);
+        self.prepped.push((zxid, self.encode_scratch.to_vec()));
         if origin.is_queued() {
             self.queues
                 .entry(txn.session_id())
