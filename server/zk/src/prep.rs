@@ -82,10 +82,16 @@ impl ZkServer {
         self.last_prepped_zxid += 1;
         let zxid = self.last_prepped_zxid;
         let time_ms = i64::try_from(now_ms).unwrap_or(i64::MAX);
-        let no_ids = AuthInfo::default();
-        let auth = conn
-            .and_then(|conn| self.connections.get(&conn))
-            .map_or(&no_ids, |connection| &connection.auth);
+        // Built only for the server's own requests: an empty AuthInfo
+        // allocates, and a client's write must not pay for it.
+        let no_ids;
+        let auth = match conn.and_then(|conn| self.connections.get(&conn)) {
+            Some(connection) => &connection.auth,
+            None => {
+                no_ids = AuthInfo::default();
+                &no_ids
+            }
+        };
         let mut prep = Prep {
             tree: &self.tree,
             changes: &mut self.changes,
