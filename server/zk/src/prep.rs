@@ -9,6 +9,8 @@
 //! session, path shape, ACL validity, parent, CREATE permission, full path,
 //! existence, ephemeral parent).
 
+use std::sync::Arc;
+
 use ringkeeper_datatree::ephemeral_type::{ttl_to_ephemeral_owner, CONTAINER_EPHEMERAL_OWNER};
 use ringkeeper_datatree::path::validate_path;
 use ringkeeper_datatree::{DataTree, EphemeralType, NodeStat};
@@ -21,7 +23,7 @@ use ringkeeper_session::SessionTracker;
 
 use crate::acl::{check_acl, fixup_acl};
 use crate::auth::AuthInfo;
-use crate::changes::{ChangeLog, ChangeRecord, NodeView};
+use crate::changes::{AclViews, ChangeLog, ChangeRecord, NodeView};
 use crate::config::{ZkConfig, MULTI_OPS_MAX};
 use crate::ephemeral_order::EphemeralOrder;
 use crate::request::WriteRequest;
@@ -35,6 +37,7 @@ const SPECIAL_PATHS: [&str; 4] = ["/", "/zookeeper", "/zookeeper/quota", "/zooke
 struct Prep<'a> {
     tree: &'a DataTree,
     changes: &'a mut ChangeLog,
+    acl_views: &'a mut AclViews,
     sessions: &'a mut SessionTracker,
     config: &'a ZkConfig,
     ephemeral_order: &'a EphemeralOrder,
@@ -95,6 +98,7 @@ impl ZkServer {
         let mut prep = Prep {
             tree: &self.tree,
             changes: &mut self.changes,
+            acl_views: &mut self.acl_views,
             sessions: &mut self.sessions,
             config: &self.config,
             ephemeral_order: &self.ephemeral_order,
@@ -193,7 +197,7 @@ impl Prep<'_> {
 
     /// `getRecordForPath`: the pending record of `path`, else the tree's
     /// node. "" is the root, as in ZooKeeper's node map.
-    fn record(&self, path: &str) -> Option<NodeView> {
+    fn record(&mut self, path: &str) -> Option<NodeView> {
         let path = if path.is_empty() { "/" } else { path };
         if let Some(record) = self.changes.latest(path) {
             return record.node.clone();
@@ -202,11 +206,11 @@ impl Prep<'_> {
         Some(NodeView {
             stat: *node.stat(),
             child_count: i32::try_from(node.child_count()).unwrap_or(i32::MAX),
-            acl: self.tree.node_acl(node).to_vec(),
+            acl: self.acl_views.get(node.acl_id(), self.tree.node_acl(node)),
         })
     }
 
-    fn existing(&self, path: &str) -> Result<NodeView, ErrorCode> {
+    fn existing(&mut self, path: &str) -> Result<NodeView, ErrorCode> {
         self.record(path).ok_or(ErrorCode::NoNode)
     }
 
@@ -320,7 +324,7 @@ impl Prep<'_> {
             Some(NodeView {
                 stat,
                 child_count: 0,
-                acl,
+                acl: Arc::from(acl),
             }),
         );
         Ok(record)
@@ -410,7 +414,7 @@ impl Prep<'_> {
         check_acl(&node.acl, Perms::ADMIN, self.auth)?;
         let new_aversion = check_version(node.stat.aversion, version)?;
         node.stat.aversion = new_aversion;
-        node.acl = acl.clone();
+        node.acl = Arc::from(&acl[..]);
         self.push(path, Some(node));
         Ok(TxnRecord::SetAcl(SetAclTxn {
             path: path.to_string(),
