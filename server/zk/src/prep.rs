@@ -68,18 +68,19 @@ impl ZkServer {
             .get(&conn)
             .and_then(|connection| connection.session_id)
             .unwrap_or(0);
-        self.prep_as(Some(conn), session_id, cxid, Ok(request), now_ms)
+        self.prep_as(Some(conn), session_id, cxid, Ok(request.clone()), now_ms)
     }
 
     /// prep on behalf of `session_id`; `conn` supplies the identities
     /// (none for the server's own requests: expiry, container deletes).
-    /// `Err(())` is a request whose body did not decode.
+    /// `Err(())` is a request whose body did not decode. The request is
+    /// taken so that a setData's data moves into its txn uncopied.
     pub(crate) fn prep_as(
         &mut self,
         conn: Option<u64>,
         session_id: i64,
         cxid: i32,
-        request: Result<&WriteRequest, ()>,
+        request: Result<WriteRequest, ()>,
         now_ms: u64,
     ) -> Txn {
         self.last_prepped_zxid += 1;
@@ -107,7 +108,9 @@ impl ZkServer {
             zxid,
             time_ms,
         };
-        let op_code = request.map_or(OpCode::Error, WriteRequest::op_code);
+        let op_code = request
+            .as_ref()
+            .map_or(OpCode::Error, WriteRequest::op_code);
         let result = match request {
             Ok(request) => prep.request(request),
             Err(()) => Err(ErrorCode::MarshallingError),
@@ -155,10 +158,10 @@ impl ZkServer {
 }
 
 impl Prep<'_> {
-    fn request(&mut self, request: &WriteRequest) -> Result<TxnRecord, ErrorCode> {
+    fn request(&mut self, request: WriteRequest) -> Result<TxnRecord, ErrorCode> {
         match request {
             WriteRequest::Create { op_code, request } => self.create(CreateFields {
-                op_code: *op_code,
+                op_code,
                 path: &request.path,
                 data: &request.data,
                 acl: &request.acl,
@@ -174,9 +177,9 @@ impl Prep<'_> {
                 ttl: request.ttl,
             }),
             WriteRequest::Delete(request) => self.delete(&request.path, request.version),
-            WriteRequest::DeleteContainer { path } => self.delete_container(path),
+            WriteRequest::DeleteContainer { path } => self.delete_container(&path),
             WriteRequest::SetData(request) => {
-                self.set_data(&request.path, &request.data, request.version)
+                self.set_data(&request.path, request.data, request.version)
             }
             WriteRequest::SetAcl(request) => {
                 self.set_acl(&request.path, &request.acl, request.version)
@@ -387,7 +390,7 @@ impl Prep<'_> {
     fn set_data(
         &mut self,
         path: &str,
-        data: &NodeData,
+        data: NodeData,
         version: i32,
     ) -> Result<TxnRecord, ErrorCode> {
         self.check_session()?;
@@ -401,7 +404,7 @@ impl Prep<'_> {
         self.push(path, Some(node));
         Ok(TxnRecord::SetData(SetDataTxn {
             path: path.to_string(),
-            data: data.clone(),
+            data,
             version: new_version,
         }))
     }
@@ -458,7 +461,7 @@ impl Prep<'_> {
                     path,
                     data,
                     version,
-                } => self.set_data(path, data, *version),
+                } => self.set_data(path, (*data).clone(), *version),
                 TxnOp::Check { path, version } => self.check(path, *version),
                 TxnOp::CreateWithTtlMode => {
                     self.changes.rollback();
