@@ -32,6 +32,9 @@ pub struct CoreService {
     core: usize,
     /// Connections with undecoded input, in the order they became ready.
     ready: Vec<ConnKey>,
+    /// `ready`'s other buffer: a turn works through one while the leftover
+    /// and the next receives fill the other, so neither is reallocated.
+    ready_spare: Vec<ConnKey>,
     /// Connections paused for backpressure.
     paused: Vec<ConnKey>,
     remote_pending: bool,
@@ -53,6 +56,7 @@ impl CoreService {
             shared,
             core,
             ready: Vec::new(),
+            ready_spare: Vec::new(),
             paused: Vec::new(),
             remote_pending: false,
             commit_pending: false,
@@ -83,8 +87,10 @@ impl CoreService {
         let shared = self.shared.clone();
         let mut table = shared.table(self.core);
         let mut words: Vec<(ConnKey, [u8; 4])> = Vec::new();
-        let mut leftover = Vec::new();
-        for key in std::mem::take(&mut self.ready) {
+        // What is left for the next turn goes back into `self.ready`.
+        let mut ready = std::mem::take(&mut self.ready_spare);
+        std::mem::swap(&mut ready, &mut self.ready);
+        for key in ready.drain(..) {
             let Some(conn) = table.get_mut(&key) else {
                 continue;
             };
@@ -95,7 +101,7 @@ impl CoreService {
             loop {
                 if handled >= budget_max {
                     conn.ready = true;
-                    leftover.push(key);
+                    self.ready.push(key);
                     break;
                 }
                 let unit = match conn.decoder.next_unit() {
@@ -148,15 +154,14 @@ impl CoreService {
             }
         }
         drop(table);
+        self.ready_spare = ready;
         for (key, word) in words {
             let word = String::from_utf8_lossy(&word).into_owned();
             let text = super::facts::answer(&shared, locked, &word, now_ms);
             self.send_local(io, key, text.as_bytes());
             self.closes.push(key);
         }
-        let more = !leftover.is_empty();
-        self.ready = leftover;
-        more
+        !self.ready.is_empty()
     }
 
     fn protocol_error(&mut self, conn: &mut Conn, key: ConnKey, e: &ProtocolError) {
