@@ -222,18 +222,18 @@ impl Session {
         match kind {
             OpKind::Get => write_frame(queued, |out| {
                 header(out, xid, OpCode::GetData);
-                put_ustring(out, target.key_path);
+                put_key_path(out, target.key_prefix, target.key);
                 put_boolean(out, false);
             }),
             OpKind::Set => write_frame(queued, |out| {
                 header(out, xid, OpCode::SetData);
-                put_ustring(out, target.key_path);
+                put_key_path(out, target.key_prefix, target.key);
                 put_buffer(out, target.value);
                 put_int(out, -1);
             }),
             OpKind::Exists => write_frame(queued, |out| {
                 header(out, xid, OpCode::Exists);
-                put_ustring(out, target.key_path);
+                put_key_path(out, target.key_prefix, target.key);
                 put_boolean(out, false);
             }),
             OpKind::Children => write_frame(queued, |out| {
@@ -264,10 +264,10 @@ impl Session {
             OpKind::Multi => write_frame(queued, |out| {
                 header(out, xid, OpCode::Multi);
                 multi_header(out, OpCode::Check);
-                put_ustring(out, target.key_path);
+                put_key_path(out, target.key_prefix, target.key);
                 put_int(out, -1);
                 multi_header(out, OpCode::SetData);
-                put_ustring(out, target.other_key_path);
+                put_key_path(out, target.key_prefix, target.other_key);
                 put_buffer(out, target.value);
                 put_int(out, -1);
                 MultiHeader {
@@ -297,13 +297,38 @@ impl Session {
 /// The paths and value an op works on, chosen by the worker.
 #[derive(Debug)]
 pub struct OpTarget<'a> {
-    pub key_path: &'a str,
-    pub other_key_path: &'a str,
+    /// Keys are `{key_prefix}{key}`: written digit by digit, so an op
+    /// reads no per-key table (a cache miss or two at 10,000 keys).
+    pub key_prefix: &'a str,
+    pub key: u32,
+    /// The second key of a multi.
+    pub other_key: u32,
     pub dir_path: &'a str,
     pub sequence_prefix: &'a str,
     pub value: &'a [u8],
     /// Random number choosing which created node a delete removes.
     pub pick: u64,
+}
+
+/// Writes the ustring `{key_prefix}{key}`, as `put_ustring` of
+/// `setup::Layout::key_path(key)` would.
+pub fn put_key_path(out: &mut Vec<u8>, key_prefix: &str, key: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = key;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let digits = &digits[start..];
+    // Both parts are short: a key prefix is a znode path under the root.
+    put_int(out, (key_prefix.len() + digits.len()) as i32);
+    out.extend_from_slice(key_prefix.as_bytes());
+    out.extend_from_slice(digits);
 }
 
 fn header(out: &mut Vec<u8>, xid: i32, op_code: OpCode) {
@@ -359,8 +384,9 @@ mod tests {
 
     fn target() -> OpTarget<'static> {
         OpTarget {
-            key_path: "/loadgen/k7",
-            other_key_path: "/loadgen/k8",
+            key_prefix: "/loadgen/k",
+            key: 7,
+            other_key: 8,
             dir_path: "/loadgen/dir",
             sequence_prefix: "/loadgen/s/n-",
             value: b"vvvv",
@@ -439,6 +465,17 @@ mod tests {
         let multi = MultiRequest::from_bytes(&frames[0].1).unwrap();
         assert!(matches!(&multi.ops[0], MultiOp::Check(c) if c.path == "/loadgen/k7"));
         assert!(matches!(&multi.ops[1], MultiOp::SetData(s) if s.path == "/loadgen/k8"));
+    }
+
+    #[test]
+    fn key_paths_written_digit_by_digit_match_the_layout() {
+        let layout = crate::setup::Layout::new("/loadgen", 10_000);
+        for key in [0, 7, 9, 10, 99, 100, 9_999, 1_000_000_007, u32::MAX] {
+            let (mut written, mut expected) = (Vec::new(), Vec::new());
+            put_key_path(&mut written, &layout.key_prefix, key);
+            put_ustring(&mut expected, &layout.key_path(key));
+            assert_eq!(written, expected, "key {key}");
+        }
     }
 
     #[test]
