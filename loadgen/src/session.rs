@@ -51,9 +51,6 @@ pub struct InFlight {
 /// Sessions cap the nodes they remember creating, for later deletes.
 pub const CREATED_REMEMBERED_MAX: usize = 10_000;
 
-/// Initial reassembly buffer per session; it grows to fit a larger frame.
-pub const RECV_BUFFER_INITIAL_BYTES: usize = 4096;
-
 #[derive(Debug)]
 pub struct Session {
     pub server: usize,
@@ -67,8 +64,9 @@ pub struct Session {
     pub last_zxid_seen: i64,
     pub next_xid: i32,
     pub in_flight: VecDeque<InFlight>,
-    /// Received bytes not yet parsed (at most one partial frame between
-    /// completions).
+    /// Received bytes not yet parsed: a partial frame left from an
+    /// earlier completion (replies are parsed in the worker's scratch
+    /// buffer while this is empty).
     pub recv_buffer: Vec<u8>,
     /// Bytes handed to the ring (`send_buffer[send_offset..]` still to go).
     pub send_buffer: Vec<u8>,
@@ -105,7 +103,7 @@ impl Session {
             last_zxid_seen: 0,
             next_xid: 1,
             in_flight: VecDeque::new(),
-            recv_buffer: Vec::with_capacity(RECV_BUFFER_INITIAL_BYTES),
+            recv_buffer: Vec::new(),
             send_buffer: Vec::new(),
             send_offset: 0,
             send_pending: false,

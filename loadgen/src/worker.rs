@@ -132,6 +132,10 @@ pub struct Worker {
     open_loop_interval_ns: Option<u64>,
     next_intended_ns: u64,
     completions: Vec<(u64, i32, u32)>,
+    /// Scratch for received bytes while no partial frame waits in the
+    /// session: replies are parsed here, in cache, and only a trailing
+    /// partial frame is copied to the session.
+    received: Vec<u8>,
     next_upkeep_ns: u64,
     /// Next session due for its first, paced connect.
     connect_cursor: usize,
@@ -243,6 +247,7 @@ impl Worker {
             open_loop_interval_ns,
             next_intended_ns: 0,
             completions: Vec::with_capacity(completion_entries as usize),
+            received: Vec::with_capacity(RECV_BUFFER_BYTES),
             next_upkeep_ns: 0,
             connect_cursor: 0,
             upkeep_cursor: 0,
