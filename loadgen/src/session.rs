@@ -51,43 +51,50 @@ pub struct InFlight {
 /// Sessions cap the nodes they remember creating, for later deletes.
 pub const CREATED_REMEMBERED_MAX: usize = 10_000;
 
+/// Fields in declaration order (`repr(C)`), cache-line aligned: the ones
+/// every op touches (reply, next request, send and its completion) come
+/// first, in 144 bytes (three cache lines), so an op at 10,000 sessions
+/// misses the cache on three lines of its session, not on one per
+/// scattered field.
 #[derive(Debug)]
+#[repr(C, align(64))]
 pub struct Session {
-    pub server: usize,
-    pub fd: i32,
     pub state: SessionState,
     /// Ring ops (connect, send, recv) in flight on `fd`.
     pub ring_ops: u8,
-    pub session_id: i64,
-    pub password: Vec<u8>,
-    pub negotiated_timeout_ms: u32,
-    pub last_zxid_seen: i64,
+    pub send_pending: bool,
+    /// A closeSession reply arrived.
+    pub closed_cleanly: bool,
     pub next_xid: i32,
+    pub last_zxid_seen: i64,
+    pub last_send_ns: u64,
+    pub last_recv_ns: u64,
+    pub send_offset: usize,
     pub in_flight: VecDeque<InFlight>,
+    /// Bytes queued behind the send in flight.
+    pub queued: Vec<u8>,
+    /// Bytes handed to the ring (`send_buffer[send_offset..]` still to go).
+    pub send_buffer: Vec<u8>,
     /// Received bytes not yet parsed: a partial frame left from an
     /// earlier completion (replies are parsed in the worker's scratch
     /// buffer while this is empty).
     pub recv_buffer: Vec<u8>,
-    /// Bytes handed to the ring (`send_buffer[send_offset..]` still to go).
-    pub send_buffer: Vec<u8>,
-    pub send_offset: usize,
-    pub send_pending: bool,
-    /// Bytes queued behind the send in flight.
-    pub queued: Vec<u8>,
-    pub last_send_ns: u64,
-    pub last_recv_ns: u64,
+    // Cold: connects, creates and deletes, failures.
+    pub server: usize,
+    pub fd: i32,
+    pub negotiated_timeout_ms: u32,
+    pub session_id: i64,
+    pub password: Vec<u8>,
     pub connect_started_ns: u64,
     pub connect_attempts: u32,
+    /// The session established at least once.
+    pub ever_connected: bool,
     /// Earliest time of the next connect attempt.
     pub connect_due_ns: u64,
     /// Nodes this session created, with whether they are ephemeral.
     pub created: Vec<(String, bool)>,
-    /// The session established at least once.
-    pub ever_connected: bool,
     /// Why the session was given up on, if it was.
     pub failure: Option<String>,
-    /// A closeSession reply arrived.
-    pub closed_cleanly: bool,
 }
 
 impl Session {
