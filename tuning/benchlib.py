@@ -46,10 +46,12 @@ RINGKEEPER_ENSEMBLE_ARGS = "{config}"
 RINGKEEPER_ENSEMBLE_READY = False
 
 
-def ringkeeper_zoo_cfg(port: int, data_dir: str, force_sync: bool) -> str:
+def ringkeeper_zoo_cfg(port: int, data_dir: str, force_sync: bool, extra: dict | None = None) -> str:
+    """extra: more `key=value` lines, after the base ones (a later line wins in zoo.cfg)."""
     return (f"tickTime=2000\ndataDir={data_dir}\nclientPort={port}\n"
             f"clientPortAddress={zkharness.HOST}\nmaxClientCnxns=0\n"
-            f"forceSync={'yes' if force_sync else 'no'}\n4lw.commands.whitelist=*\n")
+            f"forceSync={'yes' if force_sync else 'no'}\n4lw.commands.whitelist=*\n"
+            + "".join(f"{k}={v}\n" for k, v in (extra or {}).items()))
 
 
 def utc_stamp() -> str:
@@ -213,8 +215,11 @@ class RingkeeperKind(ServerKind):
 
     def __init__(self, binary: str = DEFAULT_RINGKEEPER, port_base: int = 2281,
                  args_template: str = RINGKEEPER_ARGS, ensemble_template: str = RINGKEEPER_ENSEMBLE_ARGS,
-                 ready_timeout: float = 30.0, cpus: list[int] | None = None):
+                 ready_timeout: float = 30.0, cpus: list[int] | None = None,
+                 zoo_cfg_extra: dict | None = None):
         self.cpus = list(cpus or [])
+        # more zoo.cfg lines for every member (may be changed between starts)
+        self.zoo_cfg_extra = dict(zoo_cfg_extra or {})
         self.binary = os.path.abspath(binary)
         self.port_base = port_base
         self.args_template = args_template
@@ -248,7 +253,7 @@ class RingkeeperKind(ServerKind):
                 os.makedirs(data)
                 config = os.path.join(d, "zoo.cfg")
                 with open(config, "w") as f:
-                    f.write(ringkeeper_zoo_cfg(ports[i], data, force_sync))
+                    f.write(ringkeeper_zoo_cfg(ports[i], data, force_sync, self.zoo_cfg_extra))
                 fmt = dict(config=config, port=ports[i], host=zkharness.HOST, data_dir=data,
                            force_sync="yes" if force_sync else "no", fsync="true" if force_sync else "false",
                            id=i + 1, peers=peers, peer_port=peer_ports[i],
@@ -755,11 +760,26 @@ def _tick_label(v: float) -> str:
     return f"{v:.4g}"
 
 
+def _svg_start(title: str, width: int, height: int, ml: float, pw: float, yt: list, Y) -> list[str]:
+    """The opening of a chart: svg element, white background, title, y grid lines and tick labels."""
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+         f'<rect width="{width}" height="{height}" fill="white"/>',
+         f'<text x="{ml + pw / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">{_esc(title)}</text>']
+    for t in yt:
+        y = Y(t)
+        o.append(f'<line x1="{ml}" y1="{y:.1f}" x2="{ml + pw}" y2="{y:.1f}" stroke="#ddd"/>')
+        o.append(f'<text x="{ml - 6}" y="{y + 4:.1f}" text-anchor="end">{_tick_label(t)}</text>')
+    return o
+
+
 def line_chart(title: str, series: dict, xlabel: str, ylabel: str, logx: bool = True,
-               logy: bool = False, width: int = 640, height: int = 400) -> str:
+               logy: bool = False, width: int = 640, height: int = 400,
+               x_tick_labels: dict | None = None) -> str:
     """series: {name: [(x, y, ymin, ymax), ...]} -> SVG text. y ranges drawn as bars.
 
     logy: log scale on y when the values span more than 10x (else linear from 0).
+    x_tick_labels: {x: text} for x ticks that read better than the number (e.g. "64K").
     """
     import math
     ml, mr, mt, mb = 70, 130, 40, 50
@@ -804,18 +824,11 @@ def line_chart(title: str, series: dict, xlabel: str, ylabel: str, logx: bool = 
     if len(xs) == 1:
         def X(x):  # noqa: F811
             return ml + pw / 2
-    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-         f'<rect width="{width}" height="{height}" fill="white"/>',
-         f'<text x="{ml + pw / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">{_esc(title)}</text>']
-    for t in yt:
-        y = Y(t)
-        o.append(f'<line x1="{ml}" y1="{y:.1f}" x2="{ml + pw}" y2="{y:.1f}" stroke="#ddd"/>')
-        o.append(f'<text x="{ml - 6}" y="{y + 4:.1f}" text-anchor="end">{_tick_label(t)}</text>')
+    o = _svg_start(title, width, height, ml, pw, yt, Y)
     for x in xs:
         px = X(x)
         o.append(f'<line x1="{px:.1f}" y1="{mt}" x2="{px:.1f}" y2="{mt + ph}" stroke="#eee"/>')
-        o.append(f'<text x="{px:.1f}" y="{mt + ph + 16}" text-anchor="middle">{_tick_label(x)}</text>')
+        o.append(f'<text x="{px:.1f}" y="{mt + ph + 16}" text-anchor="middle">{_esc((x_tick_labels or {}).get(x, _tick_label(x)))}</text>')
     o.append(f'<rect x="{ml}" y="{mt}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>')
     o.append(f'<text x="{ml + pw / 2}" y="{height - 12}" text-anchor="middle">{_esc(xlabel)}'
              f'{" (log scale)" if logx else ""}</text>')
@@ -844,5 +857,60 @@ def line_chart(title: str, series: dict, xlabel: str, ylabel: str, logx: bool = 
              f'dot = median</text>')
     o.append(f'<text x="{ml + pw + 12}" y="{mt + 14 + len(series) * 20 + 20}" font-size="10" fill="#666">'
              f'bar = min–max</text>')
+    o.append("</svg>")
+    return "\n".join(o) + "\n"
+
+
+def bar_chart(title: str, groups: dict, ylabel: str, width: int = 640, height: int = 400) -> str:
+    """groups: {group label: {series name: (y, ymin, ymax)}} -> SVG text.
+
+    One cluster of bars per group (in the dict's order), one bar per series
+    (same colour in every group), linear y from 0; ymin/ymax (None = no
+    whisker) drawn as a min–max whisker over the bar.
+    """
+    ml, mr, mt, mb = 70, 130, 40, 60
+    pw, ph = width - ml - mr, height - mt - mb
+    names: list = []
+    for g in groups.values():
+        for n in g:
+            if n not in names:
+                names.append(n)
+    tops = [v[2] if v[2] is not None else v[0] for g in groups.values() for v in g.values() if v[0] is not None]
+    yt = _nice_ticks(0, max(tops or [1]) * 1.05)
+    ytop = yt[-1] if yt[-1] > 0 else 1
+
+    def Y(y):
+        return mt + ph - (y / ytop) * ph
+    extra = iter(EXTRA_COLORS)
+    color = {n: COLORS.get(n) or next(extra, "#000") for n in names}
+    o = _svg_start(title, width, height, ml, pw, yt, Y)
+    o.append(f'<rect x="{ml}" y="{mt}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>')
+    o.append(f'<text x="16" y="{mt + ph / 2}" text-anchor="middle" '
+             f'transform="rotate(-90 16 {mt + ph / 2})">{_esc(ylabel)}</text>')
+    slot = pw / max(len(groups), 1)
+    bw = slot * 0.8 / max(len(names), 1)
+    for gi, (label, g) in enumerate(groups.items()):
+        gx = ml + gi * slot + slot * 0.1
+        o.append(f'<text x="{ml + (gi + 0.5) * slot:.1f}" y="{mt + ph + 16}" text-anchor="middle">'
+                 f'{_esc(label)}</text>')
+        for ni, n in enumerate(names):
+            v = g.get(n)
+            if not v or v[0] is None:
+                continue
+            x = gx + ni * bw
+            o.append(f'<rect x="{x:.1f}" y="{Y(v[0]):.1f}" width="{bw * 0.9:.1f}" height="{mt + ph - Y(v[0]):.1f}" '
+                     f'fill="{color[n]}"><title>{_esc(label)}, {_esc(n)}: {v[0]:.4g}</title></rect>')
+            if v[1] is not None and v[2] is not None and v[2] > v[1]:
+                cx = x + bw * 0.45
+                o.append(f'<line x1="{cx:.1f}" y1="{Y(v[1]):.1f}" x2="{cx:.1f}" y2="{Y(v[2]):.1f}" '
+                         f'stroke="#222" stroke-width="1"/>')
+    for i, n in enumerate(names):
+        ly = mt + 14 + i * 20
+        o.append(f'<rect x="{ml + pw + 12}" y="{ly - 6}" width="24" height="12" fill="{color[n]}"/>')
+        o.append(f'<text x="{ml + pw + 42}" y="{ly + 4}">{_esc(n)}</text>')
+    o.append(f'<text x="{ml + pw + 12}" y="{mt + 14 + len(names) * 20 + 6}" font-size="10" fill="#666">'
+             f'bar = median</text>')
+    o.append(f'<text x="{ml + pw + 12}" y="{mt + 14 + len(names) * 20 + 20}" font-size="10" fill="#666">'
+             f'whisker = min–max</text>')
     o.append("</svg>")
     return "\n".join(o) + "\n"

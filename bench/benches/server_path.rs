@@ -61,7 +61,7 @@ fn server_with_keys() -> (ZkServer, ConnectionDecoder) {
     let mut create = |zk: &mut ZkServer, path: String| {
         let request = CreateRequest {
             path,
-            data: vec![b'x'; VALUE_BYTES],
+            data: vec![b'x'; VALUE_BYTES].into(),
             acl: acl.clone(),
             flags: 0,
         };
@@ -117,7 +117,7 @@ fn bench_server_path(c: &mut Criterion) {
         OpCode::SetData,
         &SetDataRequest {
             path: "/loadgen/key-004242".into(),
-            data: vec![b'y'; VALUE_BYTES],
+            data: vec![b'y'; VALUE_BYTES].into(),
             version: -1,
         },
     );
@@ -147,7 +147,7 @@ fn bench_server_path(c: &mut Criterion) {
         OpCode::SetData,
         &SetDataRequest {
             path: "/loadgen/key-000007".into(),
-            data: vec![b'z'; VALUE_BYTES],
+            data: vec![b'z'; VALUE_BYTES].into(),
             version: -1,
         },
     );

@@ -59,7 +59,7 @@ pub fn get_data_request() -> GetDataRequest {
 
 pub fn get_data_response() -> GetDataResponse {
     GetDataResponse {
-        data: node_value(),
+        data: node_value().into(),
         stat: full_stat(),
     }
 }
@@ -67,7 +67,7 @@ pub fn get_data_response() -> GetDataResponse {
 pub fn set_data_request() -> SetDataRequest {
     SetDataRequest {
         path: NODE_PATH.into(),
-        data: node_value(),
+        data: node_value().into(),
         version: 17,
     }
 }
@@ -108,7 +108,7 @@ pub fn multi_request() -> MultiRequest {
         ops: vec![
             MultiOp::Create(CreateRequest {
                 path: "/ringkeeper/locks/lock-".into(),
-                data: node_value(),
+                data: node_value().into(),
                 acl: open_acl(),
                 flags: CreateMode::EphemeralSequential.as_i32(),
             }),

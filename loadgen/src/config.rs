@@ -69,6 +69,14 @@ pub struct Cli {
     /// Seed of the op and key choices.
     #[arg(long, default_value_t = 0x5eed)]
     pub seed: u64,
+    /// Append every acknowledged write (err 0) to FILE, one line each
+    /// (format: loadgen/src/ack_log.rs), for crash tests. A server that
+    /// dies mid-run is expected in this mode: in-flight ops without a reply
+    /// are not logged, sessions give up after their reconnects fail, the
+    /// load ends once no session is left (or at --duration), and loadgen
+    /// exits with status 3 (sessions lost), the log complete.
+    #[arg(long, value_name = "FILE")]
+    pub ack_log: Option<PathBuf>,
 }
 
 /// The most sessions one loadgen process will open.
@@ -102,6 +110,7 @@ pub struct LoadConfig {
     pub json: bool,
     pub plot: Option<PathBuf>,
     pub seed: u64,
+    pub ack_log: Option<PathBuf>,
 }
 
 /// Why the command line cannot run.
@@ -203,6 +212,7 @@ impl LoadConfig {
             json: cli.json,
             plot: cli.plot,
             seed: cli.seed,
+            ack_log: cli.ack_log,
         })
     }
 }

@@ -3,6 +3,7 @@
 //! few io_uring worker threads, and reports throughput, HDR latency per
 //! op, errors by ZooKeeper code, session events and its own CPU per op.
 
+mod ack_log;
 mod config;
 mod plot;
 mod report;
@@ -90,6 +91,11 @@ fn run(config: LoadConfig) -> Result<ExitCode, String> {
     // use MSG_NOSIGNAL too.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
 
+    // Before setup, so a path that cannot be written fails at once.
+    let ack_log = match &config.ack_log {
+        Some(path) => Some(ack_log::AckLogFile::create(path)?),
+        None => None,
+    };
     let layout = setup::Layout::new(&config.root, config.keys);
     let value = vec![b'x'; config.value_size];
     setup::prepare(
@@ -111,6 +117,7 @@ fn run(config: LoadConfig) -> Result<ExitCode, String> {
         workers_connected: Default::default(),
         load_start_ns: Default::default(),
         abort: Default::default(),
+        ack_log,
         config,
     });
     let config = &shared.config;
@@ -142,12 +149,24 @@ fn run(config: LoadConfig) -> Result<ExitCode, String> {
 
     let facts = supervise(&shared, intervals, &workers);
     let mut stats = Stats::default();
+    let mut worker_error = None;
     for handle in workers {
-        let worker_stats = handle
-            .join()
-            .map_err(|_| "a worker thread panicked".to_owned())?
-            .map_err(|error| format!("io_uring: {error}"))?;
-        stats.merge(&worker_stats);
+        match handle.join() {
+            Ok(Ok(worker_stats)) => stats.merge(&worker_stats),
+            Ok(Err(error)) => worker_error = Some(format!("a worker stopped: {error}")),
+            Err(_) => worker_error = Some("a worker thread panicked".to_owned()),
+        }
+    }
+    // Every worker has appended its lines by now (a panicking one too).
+    if let Some(log) = &shared.ack_log {
+        eprintln!(
+            "loadgen: ack log {}: {} acknowledged writes",
+            log.path().display(),
+            log.lines()
+        );
+    }
+    if let Some(error) = worker_error {
+        return Err(error);
     }
     let facts = facts.map_err(|message| {
         let reasons: Vec<String> = stats

@@ -434,7 +434,7 @@ mod tests {
             SetDataRequest::from_bytes(&frames[1].1).unwrap(),
             SetDataRequest {
                 path: "/loadgen/k7".into(),
-                data: b"vvvv".to_vec(),
+                data: b"vvvv".into(),
                 version: -1
             }
         );

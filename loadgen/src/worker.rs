@@ -17,6 +17,7 @@ mod connection;
 mod reply;
 mod ring;
 
+use crate::ack_log::{AckLog, AckLogFile};
 use crate::session::{OpTarget, Session, SessionState};
 use crate::stats::{new_histogram, Interval, Stats};
 use crate::workload::Rng;
@@ -88,6 +89,8 @@ pub struct Shared {
     pub load_start_ns: AtomicU64,
     /// The main thread gave up: close everything.
     pub abort: AtomicBool,
+    /// `--ack-log`: where acknowledged writes go.
+    pub ack_log: Option<Arc<AckLogFile>>,
 }
 
 impl Shared {
@@ -151,6 +154,8 @@ pub struct Worker {
     latency_mean_ns: u64,
     /// Ops in flight across all sessions.
     ops_in_flight: usize,
+    /// `--ack-log`: this worker's writes in flight and unwritten lines.
+    ack_log: Option<AckLog>,
 }
 
 impl Worker {
@@ -219,6 +224,10 @@ impl Worker {
         });
         let connect_deadline_ns = now_ns + shared.config.connect_timeout.as_nanos() as u64;
         let min_wait_supported = ring.params().is_feature_min_timeout();
+        let ack_log = shared
+            .ack_log
+            .clone()
+            .map(|file| AckLog::new(file, sessions.len()));
         Ok(Worker {
             is_dirty: vec![false; sessions.len()],
             sessions,
@@ -255,6 +264,7 @@ impl Worker {
             min_wait_supported,
             latency_mean_ns: 0,
             ops_in_flight: 0,
+            ack_log,
             shared,
         })
     }
@@ -270,6 +280,9 @@ impl Worker {
             if now_ns >= self.next_upkeep_ns {
                 self.upkeep(now_ns);
                 self.next_upkeep_ns = now_ns + UPKEEP_INTERVAL_NS;
+                if let Some(log) = &mut self.ack_log {
+                    log.flush_when_due(now_ns)?;
+                }
             }
             if self.phase == Phase::Load && self.open_loop_interval_ns.is_some() {
                 self.schedule_open_loop(now_ns);
@@ -277,6 +290,9 @@ impl Worker {
             self.flush_sends(now_ns);
             self.submit_and_wait(now_ns)?;
             self.reap();
+        }
+        if let Some(log) = &mut self.ack_log {
+            log.flush()?;
         }
         Ok(self.stats)
     }
@@ -327,6 +343,15 @@ impl Worker {
                     self.enter_drain(now_ns);
                 } else if now_ns >= self.interval.end_ns {
                     self.flush_interval(now_ns);
+                    // Every session gave up (the server went away): the
+                    // load is over. Checked once a second: a full scan.
+                    if self
+                        .sessions
+                        .iter()
+                        .all(|s| s.state == SessionState::Finished)
+                    {
+                        self.enter_drain(now_ns);
+                    }
                 }
             }
             Phase::Drain { deadline_ns } if scan => {
@@ -412,7 +437,11 @@ impl Worker {
         match session.created.iter().position(|(_, ephemeral)| !ephemeral) {
             Some(position) => {
                 let (path, _) = session.created.swap_remove(position);
+                let queued_before = session.queued.len();
                 session.queue_cleanup_delete(&path, now_ns);
+                if let Some(log) = &mut self.ack_log {
+                    log.on_request(index, &session.queued[queued_before..]);
+                }
             }
             None => session.queue_close(now_ns),
         }
@@ -502,7 +531,12 @@ impl Worker {
             value: &shared.value,
             pick: self.rng.next_u64(),
         };
-        self.sessions[index].queue_op(kind, &target, start_ns);
+        let session = &mut self.sessions[index];
+        let queued_before = session.queued.len();
+        session.queue_op(kind, &target, start_ns);
+        if let Some(log) = &mut self.ack_log {
+            log.on_request(index, &session.queued[queued_before..]);
+        }
         self.ops_in_flight += 1;
         self.mark_dirty(index);
     }

@@ -41,6 +41,13 @@
 //! | `znode.container.checkIntervalMs` | `container_check_interval_ms` | 60000 | **Java system property only** (`-D`, not zoo.cfg); honoured in zoo.cfg too, warned; must be > 0 (ZooKeeper's timer refuses 0) |
 //! | `znode.container.maxPerMinute` | `container_max_per_minute` | 10000 | Java system property only, as above; below 1: the default, warned |
 //! | `znode.container.maxNeverUsedIntervalMs` | `container_max_never_used_interval_ms` | 0 (keep) | Java system property only, as above |
+//! | `ringkeeper.txnLog.ioEngine` | `txn_log_io_engine` | `auto` | **ringkeeper only**; `auto` (io_uring if the kernel allows, else `sync`, warned), `io_uring` (refuse to start without it), `sync`; else an error |
+//! | `ringkeeper.txnLog.directIO` | `txn_log_direct_io` | `no` | ringkeeper only; `yes`/`no`, else an error; `yes` on a dataLogDir that refuses O_DIRECT stops the server |
+//! | `ringkeeper.groupCommit.batchMaxBytes` | `group_commit_batch_max_bytes` | `BATCH_BYTES_MAX_DEFAULT` (1 MiB) | ringkeeper only; decimal bytes, 1 ..= `BATCH_BYTES_MAX_LIMIT` (64 MiB), else an error |
+//! | `ringkeeper.groupCommit.waitMaxUs` | `group_commit_wait_max_us` | `BATCH_WAIT_MAX_US_DEFAULT` (0) | ringkeeper only; decimal µs a batch may wait for more records, 0 ..= `BATCH_WAIT_MAX_US_LIMIT` (1 s), else an error |
+//!
+//! The `ringkeeper.*` keys are ringkeeper's own (`log_keys.rs`): ZooKeeper
+//! would warn about them and go on; ringkeeper refuses a bad value.
 //!
 //! "property" numbers other than `preAllocSize` are read like Java's
 //! `Integer.decode` (so `0x10` is 16 and `010` is 8); unreadable or
@@ -59,12 +66,15 @@
 mod ensemble;
 mod error;
 mod four_letter_words;
+mod log_keys;
 mod properties;
 mod settings;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_ensemble;
+#[cfg(test)]
+mod tests_log_keys;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -73,6 +83,10 @@ use std::path::{Path, PathBuf};
 pub use ensemble::{LearnerType, ServerEntry};
 pub use error::{ConfigError, ConfigWarning, ConfigWarningKind};
 pub use four_letter_words::{FourLetterWordWhitelist, ALWAYS_ENABLED_WORD, FOUR_LETTER_WORDS};
+pub use log_keys::{
+    TxnLogIoEngine, GROUP_COMMIT_BATCH_MAX_BYTES_KEY, GROUP_COMMIT_WAIT_MAX_US_KEY,
+    TXN_LOG_DIRECT_IO_KEY, TXN_LOG_IO_ENGINE_KEY,
+};
 
 /// ZooKeeper's `tickTime` when `zoo.cfg` has none.
 pub const DEFAULT_TICK_TIME_MS: u32 = 3000;
@@ -158,6 +172,14 @@ pub struct ServerConfig {
     pub container_max_per_minute: u32,
     /// A container that never had a child is deleted after this long; 0 = never.
     pub container_max_never_used_interval_ms: u64,
+    /// How the txn log writes and syncs a batch.
+    pub txn_log_io_engine: TxnLogIoEngine,
+    /// O_DIRECT for the txn log's segments.
+    pub txn_log_direct_io: bool,
+    /// Most record bytes in one group-commit batch.
+    pub group_commit_batch_max_bytes: usize,
+    /// How long a batch may wait for more records, in µs (0: write at once).
+    pub group_commit_wait_max_us: u64,
     /// Every key read, with its effective (last) value and line.
     pub raw: BTreeMap<String, RawSetting>,
 }
@@ -305,6 +327,10 @@ pub(crate) struct Draft<'a> {
     pub container_check_interval_ms: u64,
     pub container_max_per_minute: u32,
     pub container_max_never_used_interval_ms: u64,
+    pub txn_log_io_engine: TxnLogIoEngine,
+    pub txn_log_direct_io: bool,
+    pub group_commit_batch_max_bytes: usize,
+    pub group_commit_wait_max_us: u64,
 }
 
 impl Default for Draft<'_> {
@@ -336,6 +362,10 @@ impl Default for Draft<'_> {
             container_check_interval_ms: DEFAULT_CONTAINER_CHECK_INTERVAL_MS,
             container_max_per_minute: DEFAULT_CONTAINER_MAX_PER_MINUTE,
             container_max_never_used_interval_ms: 0,
+            txn_log_io_engine: TxnLogIoEngine::default(),
+            txn_log_direct_io: false,
+            group_commit_batch_max_bytes: ringkeeper_txnlog::BATCH_BYTES_MAX_DEFAULT,
+            group_commit_wait_max_us: ringkeeper_txnlog::BATCH_WAIT_MAX_US_DEFAULT,
         }
     }
 }
@@ -511,6 +541,10 @@ impl Parser {
             container_check_interval_ms: draft.container_check_interval_ms,
             container_max_per_minute: draft.container_max_per_minute,
             container_max_never_used_interval_ms: draft.container_max_never_used_interval_ms,
+            txn_log_io_engine: draft.txn_log_io_engine,
+            txn_log_direct_io: draft.txn_log_direct_io,
+            group_commit_batch_max_bytes: draft.group_commit_batch_max_bytes,
+            group_commit_wait_max_us: draft.group_commit_wait_max_us,
             raw: BTreeMap::new(),
         })
     }

@@ -8,6 +8,7 @@
 //! core k, under the state lock:  ZkServer::process -> prep (zxid assigned, change pending)
 //!                                take_prepped -> LogThread::append   [appends in zxid order: the lock]
 //! log thread:                    batch -> one write + fdatasync      [group commit]
+//!                                 (io_uring: linked in one submission; or pwrite, fdatasync)
 //!                                Durable{through} -> mail core 0
 //! core 0, under the state lock:  commit_through(through) -> apply, replies, watch events
 //!                                                                     [no reply before its fsync]
@@ -24,12 +25,12 @@ use ringkeeper_datatree::{DataTree, TreeOptions};
 use ringkeeper_engine::MailSender;
 use ringkeeper_snapshot::{load_newest, RealFs, SnapshotSession};
 use ringkeeper_txnlog::{
-    for_each_record, recover as recover_log, FsStorage, LogConfig, LogEvent, LogThread,
-    RecoveredLog,
+    for_each_record, probe_direct_io, recover as recover_log, FsStorage, LogConfig, LogEvent,
+    LogThread, RecoveredLog, UringStorage,
 };
 use ringkeeper_zk::{ZkConfig, ZkServer};
 
-use crate::config::ServerConfig;
+use crate::config::{ServerConfig, TxnLogIoEngine, TXN_LOG_DIRECT_IO_KEY, TXN_LOG_IO_ENGINE_KEY};
 use crate::service::core::Mail;
 
 /// What recovery found, for the start-up log.
@@ -55,7 +56,11 @@ pub fn recover(
     };
     let report = load_newest(&RealFs, &config.data_dir, options)
         .map_err(|e| format!("cannot read dataDir {}: {e}", config.data_dir.display()))?;
-    summary.skipped_snapshots = report.skipped.iter().map(|s| format!("{s:?}")).collect();
+    summary.skipped_snapshots = report
+        .skipped
+        .iter()
+        .map(|s| format!("{}: {}", s.file.path.display(), s.reason))
+        .collect();
     let (tree, sessions, snapshot_zxid, pending_digest) = match report.loaded {
         Some((file, loaded)) => {
             summary.snapshot = Some((file.path.display().to_string(), loaded.zxid));
@@ -75,7 +80,10 @@ pub fn recover(
     summary.log_report = format!("{:?}", recovered.report.cases());
     let mut replayed = 0u64;
     let mut digest_error = None;
-    let after = (snapshot_zxid != 0).then_some(snapshot_zxid);
+    // From zxid 0 too: with no valid snapshot the log must start at the
+    // first txn, else (every snapshot damaged, the log purged) replay
+    // reports the txns missing instead of serving a partial tree.
+    let after = Some(snapshot_zxid);
     for_each_record(&storage, &config.data_log_dir, after, |zxid, payload| {
         zk.replay(payload, now_ms)
             .map_err(|e| format!("txn {zxid:#x}: {e:?}"))?;
@@ -89,7 +97,18 @@ pub fn recover(
         }
         Ok::<(), String>(())
     })
-    .map_err(|e| format!("replaying {}: {e:?}", config.data_log_dir.display()))?;
+    .map_err(|e| {
+        let passed_over = &summary.skipped_snapshots;
+        format!(
+            "replaying {}: {e}{}",
+            config.data_log_dir.display(),
+            if passed_over.is_empty() {
+                String::new()
+            } else {
+                format!("; snapshots passed over: {}", passed_over.join("; "))
+            }
+        )
+    })?;
     if let Some(e) = digest_error {
         return Err(e);
     }
@@ -123,7 +142,105 @@ pub fn log_config(config: &ServerConfig) -> LogConfig {
     let mut log = LogConfig::default().with_prealloc_size_kib(config.pre_alloc_size_kb);
     log.force_sync = config.force_sync;
     log.fsync_warning_threshold_ms = config.fsync_warning_threshold_ms;
+    log.batch_bytes_max = config.group_commit_batch_max_bytes;
+    log.batch_wait_max_us = config.group_commit_wait_max_us;
     log
+}
+
+/// Where the log thread's batches go: zoo.cfg `ringkeeper.txnLog.ioEngine`
+/// and `ringkeeper.txnLog.directIO`, as this machine allows them.
+#[derive(Debug)]
+pub enum LogStorage {
+    /// pwrite + fdatasync from the log thread.
+    Sync(FsStorage),
+    /// The write linked to the fdatasync on an io_uring.
+    IoUring(UringStorage),
+}
+
+/// The chosen log storage and, when `auto` fell back to `sync`, the
+/// warning that says why.
+#[derive(Debug)]
+pub struct OpenedLogStorage {
+    pub storage: LogStorage,
+    pub warning: Option<String>,
+}
+
+impl LogStorage {
+    /// `io_uring` or `sync`.
+    pub fn engine_name(&self) -> &'static str {
+        match self {
+            LogStorage::Sync(_) => TxnLogIoEngine::Sync.name(),
+            LogStorage::IoUring(_) => TxnLogIoEngine::IoUring.name(),
+        }
+    }
+
+    pub fn is_direct(&self) -> bool {
+        match self {
+            LogStorage::Sync(fs) => fs.is_direct(),
+            LogStorage::IoUring(uring) => uring.is_direct(),
+        }
+    }
+
+    /// The start-up line that says how the log writes.
+    pub fn describe(&self, config: &ServerConfig) -> String {
+        let log = log_config(config);
+        let batch = match self {
+            LogStorage::Sync(_) => "pwrite then fdatasync",
+            LogStorage::IoUring(_) => "one write linked to one fdatasync",
+        };
+        format!(
+            "txn log in {}: {} engine ({batch} per batch), {}, batches up to {} bytes, \
+             waiting up to {} us for more, forceSync={}",
+            config.data_log_dir.display(),
+            self.engine_name(),
+            if self.is_direct() {
+                "O_DIRECT"
+            } else {
+                "buffered"
+            },
+            log.batch_bytes_max,
+            log.batch_wait_max_us,
+            if log.force_sync { "yes" } else { "no" },
+        )
+    }
+}
+
+/// Picks the log's storage from zoo.cfg. Refuses (the server must not
+/// start) when `directIO=yes` and dataLogDir's file system refuses
+/// O_DIRECT, or `ioEngine=io_uring` and io_uring is unavailable; with
+/// `auto` the latter falls back to `sync` with a warning naming the cause.
+pub fn open_log_storage(config: &ServerConfig) -> Result<OpenedLogStorage, String> {
+    let fs = if config.txn_log_direct_io {
+        probe_direct_io(&config.data_log_dir).map_err(|e| {
+            format!(
+                "{TXN_LOG_DIRECT_IO_KEY}=yes but dataLogDir {} refuses O_DIRECT: {e}",
+                config.data_log_dir.display()
+            )
+        })?;
+        FsStorage::direct()
+    } else {
+        FsStorage::buffered()
+    };
+    let (storage, warning) = match config.txn_log_io_engine {
+        TxnLogIoEngine::Sync => (LogStorage::Sync(fs), None),
+        TxnLogIoEngine::IoUring => {
+            let uring = UringStorage::new(fs).map_err(|e| {
+                format!("{TXN_LOG_IO_ENGINE_KEY}=io_uring but io_uring is unavailable: {e}")
+            })?;
+            (LogStorage::IoUring(uring), None)
+        }
+        TxnLogIoEngine::Auto => match UringStorage::new(fs.clone()) {
+            Ok(uring) => (LogStorage::IoUring(uring), None),
+            Err(e) => {
+                let warning = format!(
+                    "{TXN_LOG_IO_ENGINE_KEY}=auto: io_uring unavailable for the txn log ({e}); \
+                     using sync (pwrite then fdatasync)"
+                );
+                (LogStorage::Sync(fs), Some(warning))
+            }
+        },
+    };
+    Ok(OpenedLogStorage { storage, warning })
 }
 
 /// Starts the log thread on the recovered log. Its events: durable zxids
@@ -131,6 +248,7 @@ pub fn log_config(config: &ServerConfig) -> LogConfig {
 /// write or fsync error is fatal: the process stops, it never retries.
 pub fn start_log(
     config: &ServerConfig,
+    storage: LogStorage,
     recovered: &RecoveredLog,
     durability: Arc<Durability>,
 ) -> Result<LogThread, String> {
@@ -151,12 +269,11 @@ pub fn start_log(
             std::process::exit(70);
         }
     };
-    LogThread::spawn(
-        FsStorage::buffered(),
-        recovered,
-        log_config(config),
-        on_event,
-    )
+    let log_config = log_config(config);
+    match storage {
+        LogStorage::Sync(fs) => LogThread::spawn(fs, recovered, log_config, on_event),
+        LogStorage::IoUring(uring) => LogThread::spawn(uring, recovered, log_config, on_event),
+    }
     .map_err(|e| {
         format!(
             "cannot start the txn log in {}: {e}",

@@ -50,6 +50,10 @@ pub enum StartError {
     /// Snapshot or txn log damage beyond what recovery may repair, or a
     /// log that cannot be opened; the message names file and offset.
     Recovery(String),
+    /// The txn log's I/O as zoo.cfg asks for it is not possible here
+    /// (O_DIRECT refused by dataLogDir, io_uring unavailable); the message
+    /// names the key, the directory and the cause.
+    LogStorage(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -61,6 +65,7 @@ impl std::fmt::Display for StartError {
             StartError::Listen(addr, e) => write!(f, "cannot listen on {addr}: {e}"),
             StartError::NoClientPort => write!(f, "no clientPort is set in the configuration"),
             StartError::Recovery(why) => write!(f, "cannot recover the stored state: {why}"),
+            StartError::LogStorage(why) => write!(f, "cannot open the txn log: {why}"),
         }
     }
 }
@@ -150,6 +155,11 @@ pub fn start(config: ServerConfig, options: &RunOptions) -> Result<RunningServer
     // The engine's own rule (available CPUs, capped at CORES_MAX), so the
     // shell's per-core tables match the threads it starts.
     let cores = engine_config.resolved_cores();
+    let log_storage = durable::open_log_storage(&config).map_err(StartError::LogStorage)?;
+    if let Some(warning) = &log_storage.warning {
+        eprintln!("ringkeeper: warning: {warning}");
+    }
+    eprintln!("ringkeeper: {}", log_storage.storage.describe(&config));
     let started_unix_ms = unix_ms_now();
     let recovery_started = std::time::Instant::now();
     let (mut zk, recovered, summary) =
@@ -172,7 +182,7 @@ pub fn start(config: ServerConfig, options: &RunOptions) -> Result<RunningServer
     );
     zk.set_apply_mode(ApplyMode::Deferred);
     let durability = Durability::new();
-    let log = durable::start_log(&config, &recovered, durability.clone())
+    let log = durable::start_log(&config, log_storage.storage, &recovered, durability.clone())
         .map_err(StartError::Recovery)?;
     let shared = Shared::new(
         config,

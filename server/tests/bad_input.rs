@@ -114,7 +114,7 @@ fn frame_over_jute_maxbuffer_closes_that_connection_only() {
         let mut c = Client::connect_new(server.addr()).unwrap();
         let request = SetDataRequest {
             path: "/bystander".into(),
-            data: vec![b'x'; 8192],
+            data: vec![b'x'; 8192].into(),
             version: -1,
         };
         let xid = c.send(OpCode::SetData, Some(&request)).unwrap();

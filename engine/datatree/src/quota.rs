@@ -353,7 +353,7 @@ impl DataTree {
     fn rewrite_data(&mut self, index: u32, path: &str, data: &[u8]) {
         let before = self.contribution_at(index);
         let node = self.arena.at_mut(index);
-        node.replace_data(data);
+        node.replace_data(Some(data));
         node.content_hash = crate::digest::content_hash(path, data);
         let after = self.contribution_at(index);
         self.digest = self.digest.wrapping_sub(before).wrapping_add(after);

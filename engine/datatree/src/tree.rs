@@ -7,7 +7,7 @@
 //! A refused change (NoNode, NodeExists, NotEmpty, ...) leaves the tree
 //! exactly as it was.
 
-use ringkeeper_jute::{Acl, Id, Perms, Stat};
+use ringkeeper_jute::{Acl, AsNodeData, Id, Perms, Stat};
 
 use crate::acl_cache::{AclCache, OPEN_ACL_UNSAFE_ID};
 use crate::arena::{Arena, NodeId};
@@ -24,8 +24,9 @@ use crate::quota::QuotaRoots;
 pub(crate) const ROOT: u32 = 0;
 
 /// The longest node name (one path component) in bytes; names are stored
-/// with a u32 length. Paths are bounded far below this by jute.maxbuffer.
-pub const NAME_BYTES_MAX: usize = u32::MAX as usize;
+/// with a 31-bit length (the 32nd bit says whether the data is null).
+/// Paths are bounded far below this by jute.maxbuffer.
+pub const NAME_BYTES_MAX: usize = i32::MAX as usize;
 
 /// The seed of the children tables when none is given.
 const DEFAULT_HASH_SEED: u64 = 0x5eed_0fc4_1d7e_5500;
@@ -93,7 +94,7 @@ impl DataTree {
         };
         let root = Node::new(
             "",
-            &[],
+            Some(&[]),
             ROOT,
             OPEN_ACL_UNSAFE_ID,
             content_hash("/", &[]),
@@ -130,7 +131,7 @@ impl DataTree {
         };
         let node = Node::new(
             name,
-            &[],
+            Some(&[]),
             parent,
             OPEN_ACL_UNSAFE_ID,
             content_hash(path, &[]),
@@ -321,11 +322,15 @@ impl DataTree {
     /// replay) overwrites its ACL before throwing NodeExists; this tree
     /// refuses without changing anything (`set_cversion_pzxid` is the
     /// replay fix-up ZooKeeper applies next).
+    ///
+    /// `data` may be null ([`AsNodeData`]): the node then answers getData
+    /// with null, and counts as empty everywhere else (Stat, quotas,
+    /// digest), as in ZooKeeper.
     #[allow(clippy::too_many_arguments)] // the fields of a CreateTxn
     pub fn create_node(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: &(impl AsNodeData + ?Sized),
         acl: &[Acl],
         ephemeral_owner: i64,
         parent_cversion: i32,
@@ -353,6 +358,8 @@ impl DataTree {
         }
         let kind = EphemeralType::get(ephemeral_owner, extended)?;
 
+        let data = data.as_node_data();
+        let bytes = data.unwrap_or_default();
         let acl_id = self.acl_cache.intern(acl);
         let stat = NodeStat {
             czxid: zxid,
@@ -365,7 +372,7 @@ impl DataTree {
             ephemeral_owner,
             pzxid: zxid,
         };
-        let node = Node::new(name, data, parent, acl_id, content_hash(path, data), stat);
+        let node = Node::new(name, data, parent, acl_id, content_hash(path, bytes), stat);
         let Some(id) = self.arena.insert(node) else {
             self.acl_cache.remove_usage(acl_id);
             return Err(TreeError::TooManyNodes);
@@ -374,9 +381,9 @@ impl DataTree {
         self.link_child(parent, child);
         self.raise_cversion_at(parent, parent_cversion, zxid);
         self.owners.add(kind, ephemeral_owner, child);
-        self.approximate_data_size += utf16_len(path) + data.len() as i64;
+        self.approximate_data_size += utf16_len(path) + bytes.len() as i64;
         self.digest = self.digest.wrapping_add(self.contribution_at(child));
-        self.quota_after_create(path, parent_path, name, data.len());
+        self.quota_after_create(path, parent_path, name, bytes.len());
         Ok(id)
     }
 
@@ -412,30 +419,32 @@ impl DataTree {
         Ok(())
     }
 
-    /// ZooKeeper's `setData`: new data, mtime, mzxid and (already
-    /// incremented) version. Returns the new wire Stat.
+    /// ZooKeeper's `setData`: new data (which may be null), mtime, mzxid
+    /// and (already incremented) version. Returns the new wire Stat.
     pub fn set_data(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: &(impl AsNodeData + ?Sized),
         version: i32,
         zxid: i64,
         time_ms: i64,
     ) -> Result<Stat, TreeError> {
+        let data = data.as_node_data();
+        let bytes = data.unwrap_or_default();
         let index = self.lookup_index(path).ok_or(TreeError::NoNode)?;
         let before = self.contribution_at(index);
         let node = self.arena.at_mut(index);
         let old_len = node.data().len() as i64;
         node.replace_data(data);
-        node.content_hash = content_hash(path, data);
+        node.content_hash = content_hash(path, bytes);
         node.stat.mtime_ms = time_ms;
         node.stat.mzxid = zxid;
         node.stat.version = version;
-        self.approximate_data_size += data.len() as i64 - old_len;
+        self.approximate_data_size += bytes.len() as i64 - old_len;
         let after = self.contribution_at(index);
         self.digest = self.digest.wrapping_sub(before).wrapping_add(after);
         let stat = self.node_stat(self.arena.at(index));
-        self.quota_after_set_data(path, data.len() as i64 - old_len);
+        self.quota_after_set_data(path, bytes.len() as i64 - old_len);
         Ok(stat)
     }
 

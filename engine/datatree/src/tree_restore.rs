@@ -6,7 +6,7 @@
 //! arrive, so the digest of a restored tree can be compared with the one
 //! recorded next to the snapshot.
 
-use ringkeeper_jute::Acl;
+use ringkeeper_jute::{Acl, AsNodeData};
 
 use crate::acl_cache::{AclId, OPEN_ACL_UNSAFE_ID};
 use crate::arena::NodeId;
@@ -15,7 +15,7 @@ use crate::ephemeral_type::EphemeralType;
 use crate::error::TreeError;
 use crate::node::{Node, NodeStat};
 use crate::path::parent_and_name;
-use crate::tree::{utf16_len, DataTree};
+use crate::tree::{utf16_len, DataTree, NAME_BYTES_MAX};
 
 impl DataTree {
     /// Put back an ACL list with its number, before the nodes that use it.
@@ -26,14 +26,15 @@ impl DataTree {
     /// Put back one node. Start from [`DataTree::new`]: the nodes it starts
     /// with ("/", "/zookeeper", ...) are overwritten in place by the
     /// snapshot's, keeping their children; any other node must be new and
-    /// its parent restored already.
+    /// its parent restored already. `data` may be null.
     pub fn restore_node(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: &(impl AsNodeData + ?Sized),
         acl_id: AclId,
         stat: NodeStat,
     ) -> Result<NodeId, TreeError> {
+        let data = data.as_node_data();
         if acl_id != OPEN_ACL_UNSAFE_ID && self.acl_cache.get(acl_id).is_none() {
             return Err(TreeError::UnknownAclId(acl_id));
         }
@@ -44,13 +45,17 @@ impl DataTree {
             return self.arena.id_at(index).ok_or(TreeError::NoNode);
         }
         let (parent_path, name) = parent_and_name(path).ok_or(TreeError::BadPath)?;
+        if name.len() > NAME_BYTES_MAX {
+            return Err(TreeError::BadPath);
+        }
         let parent = self.lookup_index(parent_path).ok_or(TreeError::NoNode)?;
-        let node = Node::new(name, data, parent, acl_id, content_hash(path, data), stat);
+        let bytes = data.unwrap_or_default();
+        let node = Node::new(name, data, parent, acl_id, content_hash(path, bytes), stat);
         let id = self.arena.insert(node).ok_or(TreeError::TooManyNodes)?;
         self.link_child(parent, id.index());
         self.acl_cache.add_usage(acl_id);
         self.owners.add(kind, stat.ephemeral_owner, id.index());
-        self.approximate_data_size += utf16_len(path) + data.len() as i64;
+        self.approximate_data_size += utf16_len(path) + bytes.len() as i64;
         self.digest = self.digest.wrapping_add(self.contribution_at(id.index()));
         Ok(id)
     }
@@ -59,11 +64,12 @@ impl DataTree {
         &mut self,
         index: u32,
         path: &str,
-        data: &[u8],
+        data: Option<&[u8]>,
         acl_id: AclId,
         stat: NodeStat,
         kind: EphemeralType,
     ) {
+        let bytes = data.unwrap_or_default();
         let extended = self.options.extended_types_enabled;
         let before = self.contribution_at(index);
         let node = self.arena.at(index);
@@ -78,11 +84,11 @@ impl DataTree {
         self.acl_cache.remove_usage_keeping(old_acl_id);
         let node = self.arena.at_mut(index);
         node.replace_data(data);
-        node.content_hash = content_hash(path, data);
+        node.content_hash = content_hash(path, bytes);
         node.acl_id = acl_id;
         node.stat = stat;
         self.owners.add(kind, stat.ephemeral_owner, index);
-        self.approximate_data_size += data.len() as i64 - old_len;
+        self.approximate_data_size += bytes.len() as i64 - old_len;
         let after = self.contribution_at(index);
         self.digest = self.digest.wrapping_sub(before).wrapping_add(after);
     }

@@ -23,8 +23,6 @@ pub enum DecodeError {
         len: usize,
         remaining_bytes: usize,
     },
-    /// A `ustring` that is not UTF-8.
-    InvalidUtf8 { field: &'static str },
     /// An op code we do not know, where the record's shape depends on it
     /// (multi ops, multi results).
     UnknownOpCode { field: &'static str, op_code: i32 },
@@ -58,7 +56,6 @@ impl fmt::Display for DecodeError {
                 f,
                 "length {len} of {field} exceeds the {remaining_bytes} bytes that remain"
             ),
-            DecodeError::InvalidUtf8 { field } => write!(f, "{field} is not valid UTF-8"),
             DecodeError::UnknownOpCode { field, op_code } => {
                 write!(f, "unknown op code {op_code} in {field}")
             }

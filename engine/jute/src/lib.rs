@@ -16,7 +16,9 @@ pub mod codes;
 pub mod connect;
 pub mod error;
 pub mod frame;
+pub mod java_utf8;
 pub mod multi;
+pub mod node_data;
 pub mod records;
 pub mod wire;
 
@@ -30,6 +32,7 @@ pub use frame::{
     split_frame, write_frame, FrameBuffer, FRAME_PREFIX_BYTES, JUTE_MAXBUFFER_DEFAULT_BYTES,
 };
 pub use multi::{MultiOp, MultiRequest, MultiResponse, MultiResult};
+pub use node_data::{AsNodeData, NodeData};
 pub use records::data::*;
 pub use records::proto::*;
 pub use records::server::*;

@@ -2,7 +2,8 @@
 //! struct plus its [`Jute`](crate::Jute) impl, so the grammar is the code.
 //!
 //! Field kinds: `int`, `long`, `boolean`, `ustring`, `buffer`,
-//! `vector<KIND>`, or the name of another record.
+//! `node_data` (a buffer holding a znode's data, whose null is kept: see
+//! [`crate::NodeData`]), `vector<KIND>`, or the name of another record.
 
 macro_rules! jute_rust_type {
     (int) => { i32 };
@@ -10,6 +11,7 @@ macro_rules! jute_rust_type {
     (boolean) => { bool };
     (ustring) => { String };
     (buffer) => { Vec<u8> };
+    (node_data) => { $crate::node_data::NodeData };
     (vector < $inner:ident >) => { Vec<jute_rust_type!($inner)> };
     ($record:ident) => { $record };
 }
@@ -28,6 +30,9 @@ macro_rules! jute_min_len {
         4
     };
     (buffer) => {
+        4
+    };
+    (node_data) => {
         4
     };
     (vector < $inner:ident >) => {
@@ -53,6 +58,9 @@ macro_rules! jute_encode {
     };
     (buffer, $value:expr, $out:expr) => {
         $crate::wire::put_buffer($out, $value)
+    };
+    (node_data, $value:expr, $out:expr) => {
+        $crate::wire::put_buffer_or_null($out, $value.as_option())
     };
     (vector < $inner:ident >, $value:expr, $out:expr) => {
         $crate::wire::put_vector($out, $value, |element, out| {
@@ -80,6 +88,9 @@ macro_rules! jute_decode {
     (buffer, $reader:expr, $field:expr) => {
         $reader.read_buffer($field)?
     };
+    (node_data, $reader:expr, $field:expr) => {
+        $reader.read_node_data($field)?
+    };
     (vector < $inner:ident >, $reader:expr, $field:expr) => {
         $reader.read_vector($field, jute_min_len!($inner), |reader| {
             Ok(jute_decode!($inner, reader, $field))
@@ -106,6 +117,13 @@ macro_rules! jute_strategy {
     };
     (buffer) => {
         proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48)
+    };
+    (node_data) => {
+        proptest::option::of(proptest::collection::vec(
+            proptest::prelude::any::<u8>(),
+            0..48,
+        ))
+        .prop_map($crate::node_data::NodeData::from)
     };
     (vector < $inner:ident >) => {
         proptest::collection::vec(jute_strategy!($inner), 0..4)

@@ -29,12 +29,13 @@
 
 use crate::codes::OpCode;
 use crate::error::DecodeError;
+use crate::node_data::NodeData;
 use crate::records::data::Stat;
 use crate::records::proto::{
     CheckVersionRequest, CreateRequest, CreateTtlRequest, DeleteRequest, ErrorResponse,
     GetChildrenRequest, GetDataRequest, MultiHeader, SetDataRequest,
 };
-use crate::wire::{put_buffer, put_ustring, put_vector, Jute, Reader};
+use crate::wire::{put_buffer_or_null, put_ustring, put_vector, Jute, Reader};
 
 /// One op of a multi or multiRead request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,7 +185,7 @@ pub enum MultiResult {
     },
     Check,
     GetData {
-        data: Vec<u8>,
+        data: NodeData,
         stat: Stat,
     },
     GetChildren {
@@ -225,7 +226,7 @@ impl MultiResult {
             MultiResult::Delete | MultiResult::Check => {}
             MultiResult::SetData { stat } => stat.encode(out),
             MultiResult::GetData { data, stat } => {
-                put_buffer(out, data);
+                put_buffer_or_null(out, data.as_option());
                 stat.encode(out);
             }
             MultiResult::GetChildren { children } => {
@@ -256,7 +257,7 @@ impl MultiResult {
                 stat: Stat::decode(reader)?,
             },
             OpCode::GetData => MultiResult::GetData {
-                data: reader.read_buffer("MultiResponse.getData.data")?,
+                data: reader.read_node_data("MultiResponse.getData.data")?,
                 stat: Stat::decode(reader)?,
             },
             OpCode::GetChildren => MultiResult::GetChildren {
@@ -343,8 +344,14 @@ mod arbitrary {
                 Just(MultiResult::Delete),
                 any::<Stat>().prop_map(|stat| MultiResult::SetData { stat }),
                 Just(MultiResult::Check),
-                (proptest::collection::vec(any::<u8>(), 0..32), any::<Stat>())
-                    .prop_map(|(data, stat)| MultiResult::GetData { data, stat }),
+                (
+                    proptest::option::of(proptest::collection::vec(any::<u8>(), 0..32)),
+                    any::<Stat>()
+                )
+                    .prop_map(|(data, stat)| MultiResult::GetData {
+                        data: NodeData::from(data),
+                        stat
+                    }),
                 proptest::collection::vec(any::<String>(), 0..4)
                     .prop_map(|children| MultiResult::GetChildren { children }),
                 any::<i32>().prop_map(|err| MultiResult::Error { err }),

@@ -6,8 +6,10 @@
 //! int      = i32                       ; 4 bytes
 //! long     = i64                       ; 8 bytes
 //! boolean  = u8                        ; 0 is false, anything else true; we write 0 or 1
-//! buffer   = len:int bytes{len}        ; len = -1 means null, decoded as empty
-//! ustring  = len:int utf8{len}         ; len = -1 means null, decoded as ""
+//! buffer   = len:int bytes{len}        ; len = -1 means null, decoded as empty,
+//!                                      ; except a znode's data (NodeData), where null is kept
+//! ustring  = len:int utf8{len}         ; len = -1 means null, decoded as "";
+//!                                      ; malformed UTF-8 becomes U+FFFD, as in Java
 //! vector<T>= count:int T{count}        ; count = -1 means null, decoded as empty
 //! record   = its fields in declaration order, no tags, no padding
 //! ```
@@ -16,7 +18,11 @@
 //! hold: a buffer's length and a vector's `count * T::MIN_ENCODED_LEN` are
 //! checked against the bytes that remain before anything is allocated.
 
+use std::borrow::Cow;
+
 use crate::error::DecodeError;
+use crate::java_utf8::decode_utf8_like_java;
+use crate::node_data::NodeData;
 
 /// A jute record: encodes into a byte vector, decodes from a [`Reader`].
 pub trait Jute: Sized {
@@ -122,34 +128,49 @@ impl<'a> Reader<'a> {
 
     /// A buffer, borrowed from the input (null reads as empty).
     pub fn read_buffer_ref(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
-        match self.read_len_prefix(field)? {
-            None => Ok(&[]),
-            Some(len) => {
-                let remaining_bytes = self.remaining();
-                if len > remaining_bytes {
-                    return Err(DecodeError::LengthExceedsRemaining {
-                        field,
-                        len,
-                        remaining_bytes,
-                    });
-                }
-                self.take(field, len)
-            }
+        Ok(self.read_buffer_or_null_ref(field)?.unwrap_or_default())
+    }
+
+    /// A buffer, borrowed from the input; `None` for jute's null (-1).
+    pub fn read_buffer_or_null_ref(
+        &mut self,
+        field: &'static str,
+    ) -> Result<Option<&'a [u8]>, DecodeError> {
+        let Some(len) = self.read_len_prefix(field)? else {
+            return Ok(None);
+        };
+        let remaining_bytes = self.remaining();
+        if len > remaining_bytes {
+            return Err(DecodeError::LengthExceedsRemaining {
+                field,
+                len,
+                remaining_bytes,
+            });
         }
+        self.take(field, len).map(Some)
     }
 
     pub fn read_buffer(&mut self, field: &'static str) -> Result<Vec<u8>, DecodeError> {
         Ok(self.read_buffer_ref(field)?.to_vec())
     }
 
-    /// A ustring, borrowed from the input (null reads as "").
-    pub fn read_ustring_ref(&mut self, field: &'static str) -> Result<&'a str, DecodeError> {
-        let bytes = self.read_buffer_ref(field)?;
-        std::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8 { field })
+    /// A znode's data: null stays null.
+    pub fn read_node_data(&mut self, field: &'static str) -> Result<NodeData, DecodeError> {
+        Ok(NodeData::from(
+            self.read_buffer_or_null_ref(field)?.map(<[u8]>::to_vec),
+        ))
+    }
+
+    /// A ustring, borrowed from the input when it is valid UTF-8 (null
+    /// reads as ""). Malformed UTF-8 is not an error: each malformed
+    /// sequence reads as U+FFFD, as Java's decoder (and so ZooKeeper)
+    /// reads it; see [`crate::java_utf8`].
+    pub fn read_ustring_ref(&mut self, field: &'static str) -> Result<Cow<'a, str>, DecodeError> {
+        Ok(decode_utf8_like_java(self.read_buffer_ref(field)?))
     }
 
     pub fn read_ustring(&mut self, field: &'static str) -> Result<String, DecodeError> {
-        Ok(self.read_ustring_ref(field)?.to_owned())
+        Ok(self.read_ustring_ref(field)?.into_owned())
     }
 
     /// A vector of `T`, each element decoded by `decode_one` (null reads
@@ -204,6 +225,14 @@ pub fn put_buffer(out: &mut Vec<u8>, value: &[u8]) {
     let len = i32::try_from(value.len()).expect("jute buffer longer than i32::MAX");
     put_int(out, len);
     out.extend_from_slice(value);
+}
+
+/// Writes a znode's data: null as length -1.
+pub fn put_buffer_or_null(out: &mut Vec<u8>, value: Option<&[u8]>) {
+    match value {
+        Some(bytes) => put_buffer(out, bytes),
+        None => put_int(out, -1),
+    }
 }
 
 pub fn put_ustring(out: &mut Vec<u8>, value: &str) {

@@ -9,7 +9,7 @@ use ringkeeper_jute::{
     MultiResponse, MultiResult, OpCode, Perms, ReplyHeader, RequestHeader, SetDataRequest, Stat,
     WatcherEvent, Xid,
 };
-use ringkeeper_jute::{CheckVersionRequest, EventType, KeeperState};
+use ringkeeper_jute::{CheckVersionRequest, EventType, KeeperState, NodeData};
 
 /// Bytes from hex pairs; spaces and `|` separate fields for the reader.
 fn hex(text: &str) -> Vec<u8> {
@@ -65,11 +65,41 @@ fn set_data_request_is_path_data_version() {
     assert_golden(
         SetDataRequest {
             path: "/a".into(),
-            data: vec![0xde, 0xad],
+            data: vec![0xde, 0xad].into(),
             version: -1,
         },
         "00000002 2f61 | 00000002 dead | ffffffff",
     );
+}
+
+#[test]
+fn null_node_data_is_length_minus_one_and_empty_data_is_length_zero() {
+    assert_golden(
+        SetDataRequest {
+            path: "/a".into(),
+            data: NodeData::NULL,
+            version: -1,
+        },
+        "00000002 2f61 | ffffffff | ffffffff",
+    );
+    assert_golden(
+        SetDataRequest {
+            path: "/a".into(),
+            data: NodeData::default(),
+            version: -1,
+        },
+        "00000002 2f61 | 00000000 | ffffffff",
+    );
+}
+
+#[test]
+fn a_malformed_utf8_ustring_reads_with_u_fffd_as_java_reads_it() {
+    // "/a" then 0xff: Java's decoder (and so ZooKeeper) reads "/a\u{FFFD}".
+    let request = GetDataRequest::from_bytes(&hex("00000003 2f61ff | 00")).unwrap();
+    assert_eq!(request.path, "/a\u{FFFD}");
+    // A UTF-16 surrogate in UTF-8 (ED A0 80) is one U+FFFD in Java.
+    let request = GetDataRequest::from_bytes(&hex("00000004 2feda080 | 00")).unwrap();
+    assert_eq!(request.path, "/\u{FFFD}");
 }
 
 #[test]
@@ -229,12 +259,20 @@ fn connect_response_without_read_only_byte_decodes_as_not_read_only() {
 }
 
 #[test]
-fn null_buffer_ustring_and_vector_decode_as_empty() {
+fn null_ustring_and_vector_decode_as_empty_and_null_node_data_stays_null() {
     let zero_stat = "0000000000000000 0000000000000000 0000000000000000 0000000000000000 \
                      00000000 00000000 00000000 0000000000000000 00000000 00000000 0000000000000000";
+    let null_data = hex(&format!("ffffffff | {zero_stat}"));
     assert_eq!(
-        GetDataResponse::from_bytes(&hex(&format!("ffffffff | {zero_stat}"))),
-        Ok(GetDataResponse::default())
+        GetDataResponse::from_bytes(&null_data),
+        Ok(GetDataResponse {
+            data: NodeData::NULL,
+            ..GetDataResponse::default()
+        })
+    );
+    assert_eq!(
+        GetDataResponse::from_bytes(&null_data).unwrap().to_bytes(),
+        null_data
     );
     assert_eq!(
         CreateResponse::from_bytes(&hex("ffffffff")),

@@ -81,5 +81,6 @@ pub use io::{Io, SendError};
 pub use mailbox::{MailSender, MailboxFull};
 pub use open_files::raise_open_files_limit;
 pub use service::{CoreContext, Service, ServiceFactory};
+pub use socket::ADDRESS_IN_USE_WAIT_MS;
 pub use stats::EngineStats;
 pub use uring::BufferRing;

@@ -20,13 +20,40 @@ pub(crate) fn reuseport_listener(address: SocketAddr, backlog: u32) -> io::Resul
     Ok(fd)
 }
 
-/// Fails with EADDRINUSE when something already listens on `address`. SO_REUSEPORT would
-/// otherwise let a second server of the same user share the port silently; this probe binds
-/// without it, so any listener present makes it fail.
+/// How long start-up waits for a listener on its address to go away before it fails with
+/// EADDRINUSE. A server killed with SIGKILL does not close its listeners itself: the kernel
+/// closes the ones its io_uring holds (multishot accepts) in the ring's teardown, a few
+/// milliseconds after the process is gone, so an immediate restart (systemd, a supervisor)
+/// would otherwise fail for no lasting reason.
+pub const ADDRESS_IN_USE_WAIT_MS: u64 = 2_000;
+const ADDRESS_IN_USE_RETRY_MS: u64 = 20;
+
+/// Fails with EADDRINUSE when something still listens on `address` after
+/// [`ADDRESS_IN_USE_WAIT_MS`]. SO_REUSEPORT would otherwise let a second server of the same user
+/// share the port silently; this probe binds without it, so any listener present makes it fail.
 pub(crate) fn check_address_free(address: SocketAddr) -> io::Result<()> {
-    let fd = tcp_socket(address)?;
-    set_int_option(&fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
-    bind(&fd, address).map_err(|error| io::Error::new(error.kind(), format!("{address}: {error}")))
+    let deadline =
+        std::time::Instant::now() + std::time::Duration::from_millis(ADDRESS_IN_USE_WAIT_MS);
+    loop {
+        let fd = tcp_socket(address)?;
+        set_int_option(&fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+        match bind(&fd, address) {
+            Ok(()) => return Ok(()),
+            Err(error)
+                if error.kind() == io::ErrorKind::AddrInUse
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(ADDRESS_IN_USE_RETRY_MS));
+            }
+            Err(error) if error.kind() == io::ErrorKind::AddrInUse => {
+                return Err(io::Error::new(
+                    error.kind(),
+                    format!("{address}: {error} (still in use after {ADDRESS_IN_USE_WAIT_MS} ms)"),
+                ))
+            }
+            Err(error) => return Err(io::Error::new(error.kind(), format!("{address}: {error}"))),
+        }
+    }
 }
 
 fn tcp_socket(address: SocketAddr) -> io::Result<OwnedFd> {

@@ -51,3 +51,20 @@ fn a_port_in_use_is_refused_not_shared() {
         .expect("refused");
     assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse, "{error}");
 }
+
+#[test]
+fn a_listener_that_goes_away_within_the_wait_does_not_stop_the_start() {
+    // As after a SIGKILL: the dead server's listeners close a moment after the restart begins.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut config = config(BackendChoice::Epoll);
+    config.listen = taken.local_addr().unwrap();
+    let release_after =
+        std::time::Duration::from_millis(ringkeeper_engine::ADDRESS_IN_USE_WAIT_MS / 10);
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(release_after);
+        drop(taken);
+    });
+    let engine = Engine::start(config, EchoFactory::new()).expect("started once the port was free");
+    releaser.join().unwrap();
+    engine.shutdown().unwrap();
+}

@@ -134,14 +134,13 @@ fn write_body(out: &mut String, reader: &SnapshotReader<'_>) -> Result<(), Snaps
         let _ = writeln!(out, "  aclVersion = {}", stat.aversion);
         let _ = writeln!(out, "  ephemeralOwner = {:#x}", stat.ephemeral_owner);
         let _ = writeln!(out, "  acl = {}", record.acl_id);
-        let _ = writeln!(out, "  dataLength = {}", record.data.len());
-        if !record.data.is_empty() {
-            let shown = &record.data[..record.data.len().min(DUMP_DATA_BYTES_MAX)];
-            let more = if shown.len() < record.data.len() {
-                " ..."
-            } else {
-                ""
-            };
+        let data = record.data.unwrap_or_default();
+        let _ = writeln!(out, "  dataLength = {}", data.len());
+        if record.data.is_none() {
+            let _ = writeln!(out, "  data = null");
+        } else if !data.is_empty() {
+            let shown = &data[..data.len().min(DUMP_DATA_BYTES_MAX)];
+            let more = if shown.len() < data.len() { " ..." } else { "" };
             let _ = writeln!(out, "  data = \"{}\"{more}", shown.escape_ascii());
         }
         paths.push(path);

@@ -14,8 +14,8 @@ use ringkeeper_jute::Acl;
 
 use crate::error::SnapshotWriteError;
 use crate::format::{
-    align_up, Footer, Header, SectionRef, FLAG_FUZZY, FOOTER_BYTES, FORMAT_VERSION, HEADER_BYTES,
-    NODE_FIXED_BYTES, NO_PARENT, SNAPSHOT_NODES_MAX,
+    align_up, Footer, Header, SectionRef, DATA_LEN_NULL, FLAG_FUZZY, FOOTER_BYTES, FORMAT_VERSION,
+    HEADER_BYTES, NODE_FIXED_BYTES, NO_PARENT, SNAPSHOT_NODES_MAX,
 };
 
 /// An open session as a snapshot stores it.
@@ -88,13 +88,13 @@ impl SnapshotEncoder {
     /// Append one node; returns its record index. The first node is the
     /// root (`parent` None); every other names an earlier record as its
     /// parent, and records come in preorder (a walk's order). `acl_list` is
-    /// called only the first time `acl_id` is seen.
+    /// called only the first time `acl_id` is seen. `data` None is null.
     #[allow(clippy::too_many_arguments)] // one argument per stored field
     pub fn push_node<'t>(
         &mut self,
         parent: Option<u32>,
         name: &str,
-        data: &[u8],
+        data: Option<&[u8]>,
         acl_id: AclId,
         stat: &NodeStat,
         acl_list: impl FnOnce() -> &'t [Acl],
@@ -121,11 +121,18 @@ impl SnapshotEncoder {
                 reason: "a name holds '/'",
             });
         }
-        let (Ok(name_len), Ok(data_len)) = (u32::try_from(name.len()), u32::try_from(data.len()))
-        else {
+        let bytes = data.unwrap_or_default();
+        let data_len = match data {
+            None => Some(DATA_LEN_NULL),
+            // u32::MAX itself marks null: real data stays below it.
+            Some(bytes) => u32::try_from(bytes.len())
+                .ok()
+                .filter(|&len| len != DATA_LEN_NULL),
+        };
+        let (Ok(name_len), Some(data_len)) = (u32::try_from(name.len()), data_len) else {
             return Err(SnapshotWriteError::InvalidNode {
                 record: index,
-                reason: "a name or data longer than u32::MAX bytes",
+                reason: "a name or data of u32::MAX bytes or more",
             });
         };
         if acl_id != OPEN_ACL_UNSAFE_ID && self.last_acl_id != Some(acl_id) {
@@ -152,8 +159,8 @@ impl SnapshotEncoder {
         let start = self.pending.len();
         self.pending.extend_from_slice(&fixed);
         self.pending.extend_from_slice(name.as_bytes());
-        self.pending.extend_from_slice(data);
-        let record_bytes = align_up(NODE_FIXED_BYTES + name.len() + data.len());
+        self.pending.extend_from_slice(bytes);
+        let record_bytes = align_up(NODE_FIXED_BYTES + name.len() + bytes.len());
         self.pending.resize(start + record_bytes, 0);
         self.node_section_bytes += record_bytes as u64;
         self.node_count += 1;

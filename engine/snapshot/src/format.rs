@@ -12,7 +12,7 @@
 //! header           = magic version flags zxid node-count acl-list-count
 //!                    session-count file-bytes header-crc reserved32   ; 64 bytes
 //! magic            = "RKSNAP" %x00 %x0A                 ; 8 bytes
-//! version          = u32 1                              ; FORMAT_VERSION
+//! version          = u32 2                              ; FORMAT_VERSION; 1 is still read
 //! flags            = u32                                ; bit 0 FUZZY; other bits 0
 //! zxid             = i64   ; last zxid applied when the snapshot began: replay starts after it
 //! node-count       = u64   ; records in node-section
@@ -28,12 +28,13 @@
 //!                    name data pad8
 //! parent           = u32   ; record index of the parent; %xFFFFFFFF for the root (record 0 only)
 //! name-len         = u32   ; 0 for the root only
-//! data-len         = u32
+//! data-len         = u32   ; %xFFFFFFFF: null data, no bytes follow (version 2;
+//!                          ;   version 1 has no null data and no such length)
 //! version, cversion, aversion = i32   ; cversion as persisted: child creations
 //! acl-id           = i64   ; a list of acl-section, or -1 (OPEN_ACL_UNSAFE)
 //! czxid .. pzxid   = i64 each (NodeStat; ephemeral-owner raw: session, container or TTL marker)
 //! name             = name-len bytes, UTF-8, no "/"
-//! data             = data-len bytes
+//! data             = data-len bytes (none when null)
 //! pad8             = 0..7 bytes %x00, so the next record starts 8-aligned
 //!
 //! acl-section      = acl-list-count acl-list            ; ascending acl-id
@@ -92,8 +93,14 @@ use std::fmt;
 pub const MAGIC: [u8; 8] = *b"RKSNAP\0\n";
 /// The 8 bytes before the footer's CRC.
 pub const FOOTER_MAGIC: [u8; 8] = *b"RKSNAPFT";
-/// The format this crate writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format this crate writes. Version 2 added null data
+/// ([`DATA_LEN_NULL`]); version 1 (the same layout without it) is read
+/// too.
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format this crate reads.
+pub const FORMAT_VERSION_READ_MIN: u32 = 1;
+/// A node's `data-len` when its data is null (version 2 on).
+pub const DATA_LEN_NULL: u32 = u32::MAX;
 /// The header's size in bytes.
 pub const HEADER_BYTES: usize = 64;
 /// The footer's size in bytes.
@@ -230,7 +237,7 @@ impl Header {
             session_count: le_u64(raw, 40),
             file_bytes: le_u64(raw, 48),
         };
-        if header.format_version != FORMAT_VERSION {
+        if !(FORMAT_VERSION_READ_MIN..=FORMAT_VERSION).contains(&header.format_version) {
             return Err(FormatError::UnsupportedVersion(header.format_version));
         }
         if header.flags & !FLAGS_KNOWN != 0 {
@@ -361,7 +368,7 @@ impl fmt::Display for FormatError {
             ),
             FormatError::UnsupportedVersion(version) => write!(
                 f,
-                "format version {version} at offset 8; this build reads version {FORMAT_VERSION}"
+                "format version {version} at offset 8; this build reads versions {FORMAT_VERSION_READ_MIN} to {FORMAT_VERSION}"
             ),
             FormatError::UnknownFlags(flags) => {
                 write!(f, "unknown flags {flags:#x} at offset 12 (known: {FLAGS_KNOWN:#x})")
@@ -440,6 +447,28 @@ mod tests {
             Header::decode(&bytes),
             Err(FormatError::HeaderChecksum { .. })
         ));
+    }
+
+    #[test]
+    fn version_1_headers_are_still_read() {
+        let header = Header {
+            format_version: 1,
+            flags: 0,
+            zxid: 5,
+            node_count: 1,
+            acl_list_count: 0,
+            session_count: 0,
+            file_bytes: 0,
+        };
+        assert_eq!(Header::decode(&header.encode()), Ok(header));
+        let too_old = Header {
+            format_version: 0,
+            ..header
+        };
+        assert_eq!(
+            Header::decode(&too_old.encode()),
+            Err(FormatError::UnsupportedVersion(0))
+        );
     }
 
     #[test]

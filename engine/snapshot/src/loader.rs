@@ -83,7 +83,7 @@ pub fn load_snapshot(bytes: &[u8], options: TreeOptions) -> Result<LoadedSnapsho
                 path.push_str(record.name);
             }
         }
-        tree.restore_node(&path, record.data, record.acl_id, record.stat)
+        tree.restore_node(&path, &record.data, record.acl_id, record.stat)
             .map_err(|error| SnapshotError::Restore {
                 offset: record.offset,
                 path: path.clone(),

@@ -12,7 +12,8 @@ use crate::encoder::SnapshotSession;
 use crate::error::SnapshotError;
 use crate::format::{
     align_up, le_u32, le_u64, Footer, Header, SectionRef, ACL_FIXED_BYTES, ACL_LIST_FIXED_BYTES,
-    FOOTER_BYTES, HEADER_BYTES, NODE_FIXED_BYTES, NO_PARENT, RECORD_ALIGN_BYTES, SESSION_BYTES,
+    DATA_LEN_NULL, FOOTER_BYTES, HEADER_BYTES, NODE_FIXED_BYTES, NO_PARENT, RECORD_ALIGN_BYTES,
+    SESSION_BYTES,
 };
 
 /// A checked snapshot, ready to be read section by section.
@@ -34,7 +35,8 @@ pub struct NodeRecord<'a> {
     pub parent: Option<u32>,
     /// The last component of its path ("" for the root).
     pub name: &'a str,
-    pub data: &'a [u8],
+    /// None when the data is null.
+    pub data: Option<&'a [u8]>,
     pub acl_id: AclId,
     pub stat: NodeStat,
 }
@@ -163,6 +165,7 @@ impl<'a> SnapshotReader<'a> {
             cursor: Cursor::new(self.bytes, self.footer.nodes, "nodes"),
             remaining: self.header.node_count,
             index: 0,
+            null_data_known: self.header.format_version >= 2,
         }
     }
 
@@ -257,6 +260,8 @@ pub struct NodeRecords<'a> {
     cursor: Cursor<'a>,
     remaining: u64,
     index: u32,
+    /// Format version 2 on: a data-len of [`DATA_LEN_NULL`] is null data.
+    null_data_known: bool,
 }
 
 impl<'a> NodeRecords<'a> {
@@ -265,7 +270,7 @@ impl<'a> NodeRecords<'a> {
         let fixed = self.cursor.take::<NODE_FIXED_BYTES>()?;
         let parent = le_u32(fixed, 0);
         let name_len = le_u32(fixed, 4) as usize;
-        let data_len = le_u32(fixed, 8) as usize;
+        let data_len = le_u32(fixed, 8);
         let i32_at = |at| le_u32(fixed, at) as i32;
         let i64_at = |at| le_u64(fixed, at) as i64;
         let stat = NodeStat {
@@ -281,7 +286,11 @@ impl<'a> NodeRecords<'a> {
         };
         let acl_id = i64_at(24);
         let name = self.cursor.take_str(name_len, "the name")?;
-        let data = self.cursor.take_slice(data_len)?;
+        let data = if self.null_data_known && data_len == DATA_LEN_NULL {
+            None
+        } else {
+            Some(self.cursor.take_slice(data_len as usize)?)
+        };
         self.cursor.align()?;
         let index = self.index;
         let parent = match (index, parent) {

@@ -120,7 +120,7 @@ impl FuzzyWalk {
             let index = encoder.push_node(
                 parent,
                 node.name(),
-                node.data(),
+                node.data_or_null(),
                 node.acl_id(),
                 node.stat(),
                 || tree.node_acl(node),

@@ -12,6 +12,14 @@ pub const BATCH_BYTES_MAX_DEFAULT: usize = 1024 * 1024;
 /// How long a batch may wait for more records when no sync is in flight.
 /// Zero: write at once; records still group while a sync is in flight.
 pub const BATCH_WAIT_MAX_US_DEFAULT: u64 = 0;
+/// The largest `batch_bytes_max` a configuration may ask for (zoo.cfg
+/// `ringkeeper.groupCommit.batchMaxBytes`): a batch larger than the bytes
+/// that may wait ([`PENDING_BYTES_MAX_DEFAULT`]) could never fill.
+pub const BATCH_BYTES_MAX_LIMIT: usize = PENDING_BYTES_MAX_DEFAULT;
+/// The longest `batch_wait_max_us` a configuration may ask for (zoo.cfg
+/// `ringkeeper.groupCommit.waitMaxUs`): one second, already far beyond
+/// any fsync it could save.
+pub const BATCH_WAIT_MAX_US_LIMIT: u64 = 1_000_000;
 /// Most bytes of records accepted but not yet written; past it, appends
 /// are refused with [`crate::AppendError::PendingFull`] (backpressure).
 pub const PENDING_BYTES_MAX_DEFAULT: usize = 64 * 1024 * 1024;

@@ -34,6 +34,27 @@ pub fn fsync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// The file [`probe_direct_io`] creates and removes in the directory it checks.
+pub const DIRECT_IO_PROBE_FILE_NAME: &str = "ringkeeper-direct-io-probe.tmp";
+
+/// Whether the file system of `dir` takes O_DIRECT writes: creates
+/// [`DIRECT_IO_PROBE_FILE_NAME`] with O_DIRECT (tmpfs refuses that with
+/// EINVAL), writes one aligned block to it, and removes it. The error is
+/// the kernel's, for the caller to report with the directory.
+pub fn probe_direct_io(dir: &Path) -> io::Result<()> {
+    let path = dir.join(DIRECT_IO_PROBE_FILE_NAME);
+    // A leftover of a crashed probe.
+    let _ = std::fs::remove_file(&path);
+    let written = FsStorage::direct().create_new(&path).and_then(|file| {
+        let mut block = crate::AlignedBuf::with_capacity(DIRECT_IO_ALIGNMENT_BYTES);
+        block.extend_zeros(DIRECT_IO_ALIGNMENT_BYTES);
+        file.write_all_at(block.as_slice(), 0)
+    });
+    let removed = std::fs::remove_file(&path);
+    written?;
+    removed
+}
+
 /// Files on a real file system.
 #[derive(Debug, Clone)]
 pub struct FsStorage {
@@ -62,6 +83,26 @@ impl FsStorage {
 
     pub fn is_direct(&self) -> bool {
         self.direct
+    }
+
+    /// With O_DIRECT, refuses a write whose offset, length or buffer
+    /// address is not a multiple of [`DIRECT_IO_ALIGNMENT_BYTES`] (the
+    /// kernel would answer EINVAL, naming nothing).
+    pub(crate) fn check_write_alignment(&self, offset: u64, bytes: &[u8]) -> io::Result<()> {
+        let align = DIRECT_IO_ALIGNMENT_BYTES;
+        let aligned = offset % align as u64 == 0
+            && bytes.len() % align == 0
+            && (bytes.as_ptr() as usize) % align == 0;
+        if !self.direct || aligned {
+            return Ok(());
+        }
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "O_DIRECT write of {} bytes at offset {offset} is not {align}-byte aligned",
+                bytes.len()
+            ),
+        ))
     }
 
     fn write_options(&self) -> OpenOptions {
@@ -98,21 +139,7 @@ impl Storage for FsStorage {
     }
 
     fn pwrite(&self, file: &File, offset: u64, bytes: &[u8]) -> io::Result<()> {
-        if self.direct {
-            let align = DIRECT_IO_ALIGNMENT_BYTES;
-            let aligned = offset % align as u64 == 0
-                && bytes.len() % align == 0
-                && (bytes.as_ptr() as usize) % align == 0;
-            if !aligned {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!(
-                        "O_DIRECT write of {} bytes at offset {offset} is not {align}-byte aligned",
-                        bytes.len()
-                    ),
-                ));
-            }
-        }
+        self.check_write_alignment(offset, bytes)?;
         file.write_all_at(bytes, offset)
     }
 

@@ -1,8 +1,9 @@
 //! The txn log: segment files of checksummed records in dataLogDir, written
 //! by group commit and recovered by a scan whose every tail state is a named
 //! case with one decision. It owns the on-disk format, the I/O seam every
-//! file operation goes through ([`Storage`], with a real [`FsStorage`] and a
-//! fault-injecting [`SimDisk`]), the group-commit state machine
+//! file operation goes through ([`Storage`], with a real [`FsStorage`], an
+//! io_uring [`UringStorage`] that submits each batch's write linked to its
+//! fdatasync, and a fault-injecting [`SimDisk`]), the group-commit state machine
 //! ([`GroupCommit`]) and its two drivers ([`LogWriter`] inline,
 //! [`LogThread`] on a dedicated thread), recovery ([`recover`]), replay
 //! ([`for_each_record`]), `dump-log` ([`dump_log`]) and the purge rule
@@ -11,7 +12,7 @@
 //! It must not interpret a payload: a record is opaque bytes (a ZooKeeper
 //! txn as `ringkeeper-zk` encodes it) plus its zxid. The format code and the
 //! state machine are pure (no files, clocks or threads); only the drivers
-//! and [`FsStorage`] perform I/O, and time enters through [`Storage::now_us`].
+//! and the real storages perform I/O, and time enters through [`Storage::now_us`].
 //!
 //! # Format (also in docs/storage.md, "Transaction log segments")
 //!
@@ -73,16 +74,20 @@ mod segment_scan;
 mod sim_disk;
 mod storage;
 mod tail_case;
+mod uring_storage;
 
 pub use aligned_buf::AlignedBuf;
 pub use config::{
-    LogConfig, BATCH_BYTES_MAX_DEFAULT, BATCH_WAIT_MAX_US_DEFAULT,
-    FSYNC_WARNING_THRESHOLD_MS_DEFAULT, PENDING_BYTES_MAX_DEFAULT, PREALLOC_SIZE_KIB_DEFAULT,
-    SEGMENT_BYTES_MIN,
+    LogConfig, BATCH_BYTES_MAX_DEFAULT, BATCH_BYTES_MAX_LIMIT, BATCH_WAIT_MAX_US_DEFAULT,
+    BATCH_WAIT_MAX_US_LIMIT, FSYNC_WARNING_THRESHOLD_MS_DEFAULT, PENDING_BYTES_MAX_DEFAULT,
+    PREALLOC_SIZE_KIB_DEFAULT, SEGMENT_BYTES_MIN,
 };
 pub use dump::{dump_log, dump_log_with, dump_segment_bytes, PayloadDecoder};
 pub use error::{AppendError, FatalError, IoOp};
-pub use fs_storage::{fsync_dir, list_dir_names, FsStorage, DIRECT_IO_ALIGNMENT_BYTES};
+pub use fs_storage::{
+    fsync_dir, list_dir_names, probe_direct_io, FsStorage, DIRECT_IO_ALIGNMENT_BYTES,
+    DIRECT_IO_PROBE_FILE_NAME,
+};
 pub use group_commit::{Action, Completion, GroupCommit, LogTail, SlowSync};
 pub use log_thread::{
     LogEvent, LogThread, APPEND_QUEUE_DEPTH_MAX, LOG_THREAD_NAME, PREALLOC_THREAD_NAME,
@@ -103,3 +108,4 @@ pub use segment_scan::{
 pub use sim_disk::{CrashMode, SimDisk, SimFile};
 pub use storage::Storage;
 pub use tail_case::{Decision, TailCase, DECISION_TABLE};
+pub use uring_storage::{UringStorage, LOG_RING_ENTRIES, URING_WRITE_BYTES_MAX};

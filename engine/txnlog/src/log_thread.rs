@@ -357,3 +357,52 @@ fn report<S: Storage, F: FnMut(LogEvent)>(
         *last_reported = durable;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::{recover, FsStorage};
+
+    const Z: i64 = 1 << 32;
+
+    /// With batch_wait_max_us at 300 ms, two records appended 20 ms apart
+    /// become durable together, in one batch, and not before the first
+    /// one waited its 300 ms (a lower bound: a busy machine only adds).
+    #[test]
+    fn the_threaded_driver_holds_a_batch_for_batch_wait_max_us() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = FsStorage::buffered();
+        let recovered = recover(&storage, dir.path()).unwrap();
+        let wait = Duration::from_millis(300);
+        let config = LogConfig {
+            batch_wait_max_us: wait.as_micros() as u64,
+            ..LogConfig::default().with_prealloc_size_kib(64)
+        };
+        let (events, received) = mpsc::channel();
+        let mut log = LogThread::spawn(storage, &recovered, config, move |event| {
+            let _ = events.send((Instant::now(), event));
+        })
+        .unwrap();
+        let first_appended = Instant::now();
+        log.append(Z + 1, b"first".to_vec()).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        log.append(Z + 2, b"second".to_vec()).unwrap();
+        let (at, event) = received.recv_timeout(Duration::from_secs(30)).unwrap();
+        assert_eq!(
+            event,
+            LogEvent::Durable {
+                through_zxid: Z + 2
+            }
+        );
+        assert!(
+            at.duration_since(first_appended) >= wait,
+            "durable after {:?}, before the batch wait of {wait:?}",
+            at.duration_since(first_appended)
+        );
+        assert_eq!(log.shutdown().unwrap(), Some(Z + 2));
+        assert!(received.try_recv().is_err(), "one batch, one event");
+    }
+}

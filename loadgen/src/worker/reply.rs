@@ -89,6 +89,17 @@ impl Worker {
                 }
             }
         }
+        // After the reply is counted; an acknowledged write is logged (a
+        // multi's results are decoded only here).
+        if let Some(log) = &mut self.ack_log {
+            if log
+                .on_reply(index, header.xid, header.zxid, header.err, body)
+                .is_err()
+            {
+                self.drop_connection(index, "MALFORMED_REPLY", now_ns);
+                return false;
+            }
+        }
         self.on_slots_free(index, now_ns);
         true
     }

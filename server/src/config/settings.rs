@@ -4,7 +4,13 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use ringkeeper_txnlog::{BATCH_BYTES_MAX_LIMIT, BATCH_WAIT_MAX_US_LIMIT};
+
 use super::four_letter_words::FourLetterWordWhitelist;
+use super::log_keys::{
+    GROUP_COMMIT_BATCH_MAX_BYTES_KEY, GROUP_COMMIT_WAIT_MAX_US_KEY, LOG_KEYS,
+    TXN_LOG_DIRECT_IO_KEY, TXN_LOG_IO_ENGINE_KEY,
+};
 use super::{
     ConfigError, ConfigWarningKind, Draft, Parser, Setting, DEFAULT_CONTAINER_CHECK_INTERVAL_MS,
     DEFAULT_CONTAINER_MAX_PER_MINUTE, DEFAULT_FSYNC_WARNING_THRESHOLD_MS,
@@ -103,6 +109,7 @@ const REFUSED_WHEN_TRUE: &[&str] = &[
     "quorum.auth.learnerRequireSasl",
 ];
 
+/// Keys ZooKeeper knows (ringkeeper's own `ringkeeper.*` keys are not).
 fn is_zookeeper_key(key: &str) -> bool {
     SUPPORTED_KEYS.contains(&key)
         || UNSUPPORTED_KEYS.contains(&key)
@@ -123,7 +130,8 @@ fn unknown_key_hint(key: &str) -> Option<String> {
     let all = SUPPORTED_KEYS
         .iter()
         .chain(UNSUPPORTED_KEYS)
-        .chain(REFUSED_WHEN_TRUE);
+        .chain(REFUSED_WHEN_TRUE)
+        .chain(&LOG_KEYS);
     all.into_iter()
         .find(|known| known.eq_ignore_ascii_case(key))
         .map(|known| format!("keys are case-sensitive: did you mean {known}?"))
@@ -269,6 +277,17 @@ impl Parser {
                     self.property_number(s, default, 0, i64::MAX) as u64;
             }
             "preAllocSize" => draft.pre_alloc_size_kb = self.pre_alloc_size_kb(s),
+            TXN_LOG_IO_ENGINE_KEY => draft.txn_log_io_engine = self.txn_log_io_engine(s)?,
+            TXN_LOG_DIRECT_IO_KEY => draft.txn_log_direct_io = self.yes_no(s)?,
+            GROUP_COMMIT_BATCH_MAX_BYTES_KEY => {
+                let bounds = (1, BATCH_BYTES_MAX_LIMIT as u64, "BATCH_BYTES_MAX_LIMIT");
+                draft.group_commit_batch_max_bytes =
+                    self.bounded_decimal(s, "bytes", bounds)? as usize;
+            }
+            GROUP_COMMIT_WAIT_MAX_US_KEY => {
+                let bounds = (0, BATCH_WAIT_MAX_US_LIMIT, "BATCH_WAIT_MAX_US_LIMIT");
+                draft.group_commit_wait_max_us = self.bounded_decimal(s, "µs", bounds)?;
+            }
             "snapCount" => draft.snap_count = self.snap_count(s),
             "DigestAuthenticationProvider.superDigest" => {
                 if !s.value.is_empty() && !s.value.contains(':') {

@@ -21,13 +21,13 @@ use std::time::{Duration, Instant};
 
 use ringkeeper_jute::frame::{write_frame, Encode};
 use ringkeeper_jute::{
-    Acl, AddWatchRequest, AuthPacket, CheckWatchesRequest, ConnectRequest, ConnectResponse,
-    Create2Response, CreateMode, CreateRequest, CreateResponse, CreateTtlRequest, DecodeError,
-    DeleteRequest, ErrorCode, ExistsRequest, FrameBuffer, GetAclRequest, GetAclResponse,
-    GetAllChildrenNumberRequest, GetAllChildrenNumberResponse, GetChildren2Request,
+    Acl, AddWatchRequest, AsNodeData, AuthPacket, CheckWatchesRequest, ConnectRequest,
+    ConnectResponse, Create2Response, CreateMode, CreateRequest, CreateResponse, CreateTtlRequest,
+    DecodeError, DeleteRequest, ErrorCode, ExistsRequest, FrameBuffer, GetAclRequest,
+    GetAclResponse, GetAllChildrenNumberRequest, GetAllChildrenNumberResponse, GetChildren2Request,
     GetChildren2Response, GetChildrenRequest, GetChildrenResponse, GetDataRequest, GetDataResponse,
     GetEphemeralsRequest, GetEphemeralsResponse, Id, Jute, MultiOp, MultiRequest, MultiResponse,
-    MultiResult, OpCode, Perms, Reader, RemoveWatchesRequest, ReplyHeader, RequestHeader,
+    MultiResult, NodeData, OpCode, Perms, Reader, RemoveWatchesRequest, ReplyHeader, RequestHeader,
     SetAclRequest, SetAclResponse, SetDataRequest, SetDataResponse, SetWatches, SetWatches2, Stat,
     SyncRequest, SyncResponse, WatcherEvent, Xid,
 };
@@ -486,7 +486,7 @@ impl Client {
     pub fn create(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: &(impl AsNodeData + ?Sized),
         acl: &[Acl],
         mode: CreateMode,
     ) -> Result<String, ClientError> {
@@ -499,7 +499,7 @@ impl Client {
     pub fn create2(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: &(impl AsNodeData + ?Sized),
         acl: &[Acl],
         mode: CreateMode,
     ) -> Result<(String, Stat), ClientError> {
@@ -511,7 +511,7 @@ impl Client {
     pub fn create_container(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: &(impl AsNodeData + ?Sized),
         acl: &[Acl],
     ) -> Result<(String, Stat), ClientError> {
         let request = create_request(path, data, acl, CreateMode::Container);
@@ -523,14 +523,14 @@ impl Client {
     pub fn create_ttl(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: &(impl AsNodeData + ?Sized),
         acl: &[Acl],
         mode: CreateMode,
         ttl_ms: i64,
     ) -> Result<(String, Stat), ClientError> {
         let request = CreateTtlRequest {
             path: path.into(),
-            data: data.to_vec(),
+            data: node_data(data),
             acl: acl.to_vec(),
             flags: mode.as_i32(),
             ttl: ttl_ms,
@@ -567,7 +567,18 @@ impl Client {
         ))
     }
 
+    /// getData, null data read as empty (see [`Client::get_node_data`]).
     pub fn get_data(&mut self, path: &str, watch: bool) -> Result<(Vec<u8>, Stat), ClientError> {
+        let (data, stat) = self.get_node_data(path, watch)?;
+        Ok((data.into_option().unwrap_or_default(), stat))
+    }
+
+    /// getData as answered: null data (length -1) stays null.
+    pub fn get_node_data(
+        &mut self,
+        path: &str,
+        watch: bool,
+    ) -> Result<(NodeData, Stat), ClientError> {
         let request = GetDataRequest {
             path: path.into(),
             watch,
@@ -576,10 +587,16 @@ impl Client {
         Ok((response.data, response.stat))
     }
 
-    pub fn set_data(&mut self, path: &str, data: &[u8], version: i32) -> Result<Stat, ClientError> {
+    /// setData; `data` may be null (`&NodeData::NULL`).
+    pub fn set_data(
+        &mut self,
+        path: &str,
+        data: &(impl AsNodeData + ?Sized),
+        version: i32,
+    ) -> Result<Stat, ClientError> {
         let request = SetDataRequest {
             path: path.into(),
-            data: data.to_vec(),
+            data: node_data(data),
             version,
         };
         let response: SetDataResponse = self.request(OpCode::SetData, &request)?;
@@ -740,10 +757,20 @@ impl Client {
     }
 }
 
-fn create_request(path: &str, data: &[u8], acl: &[Acl], mode: CreateMode) -> CreateRequest {
+/// `data` as a request carries it (null stays null).
+fn node_data(data: &(impl AsNodeData + ?Sized)) -> NodeData {
+    data.as_node_data().map(<[u8]>::to_vec).into()
+}
+
+fn create_request(
+    path: &str,
+    data: &(impl AsNodeData + ?Sized),
+    acl: &[Acl],
+    mode: CreateMode,
+) -> CreateRequest {
     CreateRequest {
         path: path.into(),
-        data: data.to_vec(),
+        data: node_data(data),
         acl: acl.to_vec(),
         flags: mode.as_i32(),
     }

@@ -225,7 +225,7 @@ fn multi_is_atomic_and_multi_read_answers_each_op() {
     let create = |path: &str| {
         MultiOp::Create(CreateRequest {
             path: path.into(),
-            data: vec![],
+            data: Vec::new().into(),
             acl: open_acl(),
             flags: CreateMode::Persistent.as_i32(),
         })
@@ -235,7 +235,7 @@ fn multi_is_atomic_and_multi_read_answers_each_op() {
             create("/m"),
             MultiOp::SetData(SetDataRequest {
                 path: "/m".into(),
-                data: b"d".to_vec(),
+                data: b"d".into(),
                 version: 7,
             }),
             create("/m2"),

@@ -135,3 +135,21 @@ fn a_reconnect_hands_back_its_watches_and_gets_the_events_it_missed() {
     assert_eq!(events[0].len(), 1, "{:?}", events[0]);
     assert_eq!(events[0][0].path, "/rc/new");
 }
+
+/// The fixed scenarios (null data next to empty data, paths that are not
+/// UTF-8 in every op) answer alike on both servers (RK_DIFF_SERVERS).
+#[test]
+fn the_fixed_scenarios_answer_alike_on_both_servers() {
+    let config = DiffConfig::from_env().unwrap_or_else(|error| panic!("{error}"));
+    match difftest::run_scenarios(&config) {
+        Ok(report) => {
+            eprintln!("{report}");
+            assert_eq!(
+                report.seeds_run,
+                difftest::scenarios::SCENARIOS.len() as u64
+            );
+            assert!(report.per_op.contains_key("sync"));
+        }
+        Err(failure) => panic!("{failure}"),
+    }
+}

@@ -12,7 +12,7 @@
 use ringkeeper_datatree::ephemeral_type::{ttl_to_ephemeral_owner, CONTAINER_EPHEMERAL_OWNER};
 use ringkeeper_datatree::path::parent_and_name;
 use ringkeeper_datatree::{EphemeralType, TreeError};
-use ringkeeper_jute::{Acl, ErrorCode, EventType, OpCode, Stat};
+use ringkeeper_jute::{Acl, ErrorCode, EventType, NodeData, OpCode, Stat};
 
 use crate::outbox::Outbox;
 use crate::server::ZkServer;
@@ -250,7 +250,7 @@ impl ZkServer {
     fn create_node(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: &NodeData,
         acl: &[Acl],
         owner: i64,
         parent_cversion: i32,

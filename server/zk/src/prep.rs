@@ -9,19 +9,21 @@
 //! session, path shape, ACL validity, parent, CREATE permission, full path,
 //! existence, ephemeral parent).
 
+use std::sync::Arc;
+
 use ringkeeper_datatree::ephemeral_type::{ttl_to_ephemeral_owner, CONTAINER_EPHEMERAL_OWNER};
 use ringkeeper_datatree::path::validate_path;
 use ringkeeper_datatree::{DataTree, EphemeralType, NodeStat};
 use ringkeeper_jute::{
     Acl, CheckVersionTxn, CloseSessionTxn, CreateContainerTxn, CreateMode, CreateSessionTxn,
-    CreateTtlTxn, CreateTxn, DeleteTxn, ErrorCode, ErrorTxn, MultiOp, OpCode, Perms, SetAclTxn,
-    SetDataTxn, TxnHeader,
+    CreateTtlTxn, CreateTxn, DeleteTxn, ErrorCode, ErrorTxn, MultiOp, NodeData, OpCode, Perms,
+    SetAclTxn, SetDataTxn, TxnHeader,
 };
 use ringkeeper_session::SessionTracker;
 
 use crate::acl::{check_acl, fixup_acl};
 use crate::auth::AuthInfo;
-use crate::changes::{ChangeLog, ChangeRecord, NodeView};
+use crate::changes::{AclViews, ChangeLog, ChangeRecord, NodeView};
 use crate::config::{ZkConfig, MULTI_OPS_MAX};
 use crate::ephemeral_order::EphemeralOrder;
 use crate::request::WriteRequest;
@@ -35,6 +37,7 @@ const SPECIAL_PATHS: [&str; 4] = ["/", "/zookeeper", "/zookeeper/quota", "/zooke
 struct Prep<'a> {
     tree: &'a DataTree,
     changes: &'a mut ChangeLog,
+    acl_views: &'a mut AclViews,
     sessions: &'a mut SessionTracker,
     config: &'a ZkConfig,
     ephemeral_order: &'a EphemeralOrder,
@@ -49,7 +52,7 @@ struct Prep<'a> {
 struct CreateFields<'r> {
     op_code: OpCode,
     path: &'r str,
-    data: &'r [u8],
+    data: &'r NodeData,
     acl: &'r [Acl],
     flags: i32,
     /// -1 unless the request is a createTTL.
@@ -65,30 +68,38 @@ impl ZkServer {
             .get(&conn)
             .and_then(|connection| connection.session_id)
             .unwrap_or(0);
-        self.prep_as(Some(conn), session_id, cxid, Ok(request), now_ms)
+        self.prep_as(Some(conn), session_id, cxid, Ok(request.clone()), now_ms)
     }
 
     /// prep on behalf of `session_id`; `conn` supplies the identities
     /// (none for the server's own requests: expiry, container deletes).
-    /// `Err(())` is a request whose body did not decode.
+    /// `Err(())` is a request whose body did not decode. The request is
+    /// taken so that a setData's data moves into its txn uncopied.
     pub(crate) fn prep_as(
         &mut self,
         conn: Option<u64>,
         session_id: i64,
         cxid: i32,
-        request: Result<&WriteRequest, ()>,
+        request: Result<WriteRequest, ()>,
         now_ms: u64,
     ) -> Txn {
         self.last_prepped_zxid += 1;
         let zxid = self.last_prepped_zxid;
         let time_ms = i64::try_from(now_ms).unwrap_or(i64::MAX);
-        let no_ids = AuthInfo::default();
-        let auth = conn
-            .and_then(|conn| self.connections.get(&conn))
-            .map_or(&no_ids, |connection| &connection.auth);
+        // Built only for the server's own requests: an empty AuthInfo
+        // allocates, and a client's write must not pay for it.
+        let no_ids;
+        let auth = match conn.and_then(|conn| self.connections.get(&conn)) {
+            Some(connection) => &connection.auth,
+            None => {
+                no_ids = AuthInfo::default();
+                &no_ids
+            }
+        };
         let mut prep = Prep {
             tree: &self.tree,
             changes: &mut self.changes,
+            acl_views: &mut self.acl_views,
             sessions: &mut self.sessions,
             config: &self.config,
             ephemeral_order: &self.ephemeral_order,
@@ -97,7 +108,9 @@ impl ZkServer {
             zxid,
             time_ms,
         };
-        let op_code = request.map_or(OpCode::Error, WriteRequest::op_code);
+        let op_code = request
+            .as_ref()
+            .map_or(OpCode::Error, WriteRequest::op_code);
         let result = match request {
             Ok(request) => prep.request(request),
             Err(()) => Err(ErrorCode::MarshallingError),
@@ -145,10 +158,10 @@ impl ZkServer {
 }
 
 impl Prep<'_> {
-    fn request(&mut self, request: &WriteRequest) -> Result<TxnRecord, ErrorCode> {
+    fn request(&mut self, request: WriteRequest) -> Result<TxnRecord, ErrorCode> {
         match request {
             WriteRequest::Create { op_code, request } => self.create(CreateFields {
-                op_code: *op_code,
+                op_code,
                 path: &request.path,
                 data: &request.data,
                 acl: &request.acl,
@@ -164,9 +177,9 @@ impl Prep<'_> {
                 ttl: request.ttl,
             }),
             WriteRequest::Delete(request) => self.delete(&request.path, request.version),
-            WriteRequest::DeleteContainer { path } => self.delete_container(path),
+            WriteRequest::DeleteContainer { path } => self.delete_container(&path),
             WriteRequest::SetData(request) => {
-                self.set_data(&request.path, &request.data, request.version)
+                self.set_data(&request.path, request.data, request.version)
             }
             WriteRequest::SetAcl(request) => {
                 self.set_acl(&request.path, &request.acl, request.version)
@@ -187,7 +200,7 @@ impl Prep<'_> {
 
     /// `getRecordForPath`: the pending record of `path`, else the tree's
     /// node. "" is the root, as in ZooKeeper's node map.
-    fn record(&self, path: &str) -> Option<NodeView> {
+    fn record(&mut self, path: &str) -> Option<NodeView> {
         let path = if path.is_empty() { "/" } else { path };
         if let Some(record) = self.changes.latest(path) {
             return record.node.clone();
@@ -196,11 +209,11 @@ impl Prep<'_> {
         Some(NodeView {
             stat: *node.stat(),
             child_count: i32::try_from(node.child_count()).unwrap_or(i32::MAX),
-            acl: self.tree.node_acl(node).to_vec(),
+            acl: self.acl_views.get(node.acl_id(), self.tree.node_acl(node)),
         })
     }
 
-    fn existing(&self, path: &str) -> Result<NodeView, ErrorCode> {
+    fn existing(&mut self, path: &str) -> Result<NodeView, ErrorCode> {
         self.record(path).ok_or(ErrorCode::NoNode)
     }
 
@@ -261,7 +274,7 @@ impl Prep<'_> {
             return Err(ErrorCode::NoChildrenForEphemerals);
         }
         let new_cversion = parent.stat.cversion.wrapping_add(1);
-        let data = fields.data.to_vec();
+        let data = fields.data.clone();
         let record = match fields.op_code {
             OpCode::CreateContainer => TxnRecord::CreateContainer(CreateContainerTxn {
                 path: path.clone(),
@@ -314,7 +327,7 @@ impl Prep<'_> {
             Some(NodeView {
                 stat,
                 child_count: 0,
-                acl,
+                acl: Arc::from(acl),
             }),
         );
         Ok(record)
@@ -374,7 +387,12 @@ impl Prep<'_> {
         self.push(parent_path, Some(parent));
     }
 
-    fn set_data(&mut self, path: &str, data: &[u8], version: i32) -> Result<TxnRecord, ErrorCode> {
+    fn set_data(
+        &mut self,
+        path: &str,
+        data: NodeData,
+        version: i32,
+    ) -> Result<TxnRecord, ErrorCode> {
         self.check_session()?;
         validate_path(path).map_err(|_| ErrorCode::BadArguments)?;
         let mut node = self.existing(path)?;
@@ -386,7 +404,7 @@ impl Prep<'_> {
         self.push(path, Some(node));
         Ok(TxnRecord::SetData(SetDataTxn {
             path: path.to_string(),
-            data: data.to_vec(),
+            data,
             version: new_version,
         }))
     }
@@ -399,7 +417,7 @@ impl Prep<'_> {
         check_acl(&node.acl, Perms::ADMIN, self.auth)?;
         let new_aversion = check_version(node.stat.aversion, version)?;
         node.stat.aversion = new_aversion;
-        node.acl = acl.clone();
+        node.acl = Arc::from(&acl[..]);
         self.push(path, Some(node));
         Ok(TxnRecord::SetAcl(SetAclTxn {
             path: path.to_string(),
@@ -443,7 +461,7 @@ impl Prep<'_> {
                     path,
                     data,
                     version,
-                } => self.set_data(path, data, *version),
+                } => self.set_data(path, (*data).clone(), *version),
                 TxnOp::Check { path, version } => self.check(path, *version),
                 TxnOp::CreateWithTtlMode => {
                     self.changes.rollback();
@@ -508,7 +526,7 @@ enum TxnOp<'r> {
     },
     SetData {
         path: &'r str,
-        data: &'r [u8],
+        data: &'r NodeData,
         version: i32,
     },
     Check {

@@ -3,7 +3,7 @@
 //! requests. They carry the last applied zxid in their reply header.
 
 use ringkeeper_datatree::{DataTree, NodeId};
-use ringkeeper_jute::wire::put_buffer;
+use ringkeeper_jute::wire::put_buffer_or_null;
 use ringkeeper_jute::{
     AddWatchMode, ErrorCode, ErrorResponse, EventType, ExistsResponse, GetAclResponse,
     GetAllChildrenNumberResponse, GetChildren2Response, GetChildrenResponse, GetEphemeralsResponse,
@@ -45,8 +45,9 @@ impl ReadReply {
         match self {
             ReadReply::Exists(response) => response.encode(out),
             ReadReply::NodeData { node, stat } => {
-                // GetDataResponse's fields in order: buffer data, Stat stat.
-                put_buffer(out, looked_up_data(tree, *node));
+                // GetDataResponse's fields in order: buffer data (null
+                // stays null), Stat stat.
+                put_buffer_or_null(out, looked_up_data(tree, *node));
                 stat.encode(out);
             }
             ReadReply::Acl(response) => response.encode(out),
@@ -193,7 +194,9 @@ impl ZkServer {
                         MultiOp::GetData(r) => {
                             self.get_data(conn, &r.path, false).map(|(node, stat)| {
                                 MultiResult::GetData {
-                                    data: looked_up_data(&self.tree, node).to_vec(),
+                                    data: looked_up_data(&self.tree, node)
+                                        .map(<[u8]>::to_vec)
+                                        .into(),
                                     stat,
                                 }
                             })
@@ -375,12 +378,12 @@ fn found_or_no_watcher(found: Result<bool, WatchError>) -> ReadResult {
     }
 }
 
-/// The data of a node a read just looked up. Reads do not change the
-/// tree, so the node is still there when the reply is written.
-fn looked_up_data(tree: &DataTree, node: NodeId) -> &[u8] {
+/// The data (None: null) of a node a read just looked up. Reads do not
+/// change the tree, so the node is still there when the reply is written.
+fn looked_up_data(tree: &DataTree, node: NodeId) -> Option<&[u8]> {
     tree.node(node)
         .expect("invariant: a read does not change the tree before its reply")
-        .data()
+        .data_or_null()
 }
 
 /// ZooKeeper's node map holds the root under "" as well as "/".

@@ -43,7 +43,7 @@ impl ZkServer {
     /// Commits a closeSession txn for `session_id` (expiry, or the server's
     /// own decision) and closes its connection without a reply.
     pub fn close_session(&mut self, session_id: i64, now_ms: u64, out: &mut Outbox) {
-        let txn = self.prep_as(None, session_id, 0, Ok(&WriteRequest::CloseSession), now_ms);
+        let txn = self.prep_as(None, session_id, 0, Ok(WriteRequest::CloseSession), now_ms);
         // The connection closes once the txn is applied.
         self.submit_txn(txn, Origin::Expiry, now_ms, out);
     }
@@ -93,7 +93,7 @@ impl ZkServer {
         candidates.truncate(self.config.container_deletes_per_check_max());
         for path in candidates {
             let request = WriteRequest::DeleteContainer { path };
-            let txn = self.prep_as(None, 0, 0, Ok(&request), now_ms);
+            let txn = self.prep_as(None, 0, 0, Ok(request), now_ms);
             self.submit_txn(txn, Origin::Container, now_ms, out);
         }
     }

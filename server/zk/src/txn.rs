@@ -203,7 +203,7 @@ mod tests {
                 header: header(OpCode::Create2),
                 record: TxnRecord::Create(CreateTxn {
                     path: "/a".into(),
-                    data: b"x".to_vec(),
+                    data: b"x".into(),
                     acl: acl.clone(),
                     ephemeral: true,
                     parent_cversion: 3,
@@ -213,7 +213,7 @@ mod tests {
                 header: header(OpCode::CreateTtl),
                 record: TxnRecord::CreateTtl(CreateTtlTxn {
                     path: "/t".into(),
-                    data: vec![],
+                    data: Vec::new().into(),
                     acl: acl.clone(),
                     parent_cversion: 1,
                     ttl: 500,
@@ -226,7 +226,7 @@ mod tests {
                         op_code: OpCode::SetData,
                         record: TxnRecord::SetData(SetDataTxn {
                             path: "/a".into(),
-                            data: b"y".to_vec(),
+                            data: b"y".into(),
                             version: 1,
                         }),
                     },

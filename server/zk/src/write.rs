@@ -27,13 +27,7 @@ impl ZkServer {
         now_ms: u64,
         out: &mut Outbox,
     ) {
-        let txn = self.prep_as(
-            Some(conn),
-            session_id,
-            header.xid,
-            request.as_ref().map_err(|_| ()),
-            now_ms,
-        );
+        let txn = self.prep_as(Some(conn), session_id, header.xid, request, now_ms);
         // Applied and answered now, or once the txn log made it durable.
         let origin = Origin::Reply {
             conn,

@@ -37,7 +37,7 @@ fn get(h: &mut Harness, c: &Client, path: &str) -> i32 {
 fn create_with(h: &mut Harness, c: &Client, path: &str, acl: Vec<ringkeeper_jute::Acl>) -> i32 {
     let request = CreateRequest {
         path: path.into(),
-        data: vec![],
+        data: Vec::new().into(),
         acl,
         flags: 0,
     };
@@ -176,7 +176,7 @@ fn the_super_user_passes_every_acl() {
         OpCode::SetData,
         &SetDataRequest {
             path: "/locked".into(),
-            data: vec![1],
+            data: vec![1].into(),
             version: -1,
         },
     );

@@ -75,7 +75,7 @@ fn a_ttl_node_goes_once_unmodified_for_its_ttl_unless_it_has_children() {
     let c = h.connect();
     let ttl = |path: &str| CreateTtlRequest {
         path: path.into(),
-        data: vec![],
+        data: Vec::new().into(),
         acl: open_acl(),
         flags: 5,
         ttl: 5_000,

@@ -23,13 +23,17 @@ fn get_data(path: &str, watch: bool) -> GetDataRequest {
 fn set_data(path: &str, data: &[u8]) -> SetDataRequest {
     SetDataRequest {
         path: path.into(),
-        data: data.to_vec(),
+        data: data.into(),
         version: -1,
     }
 }
 
 fn data_of(body: &[u8]) -> Vec<u8> {
-    GetDataResponse::from_bytes(body).expect("getData").data
+    GetDataResponse::from_bytes(body)
+        .expect("getData")
+        .data
+        .as_bytes()
+        .to_vec()
 }
 
 #[test]

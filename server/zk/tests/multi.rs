@@ -103,7 +103,7 @@ fn a_multi_sees_its_own_earlier_ops_and_answers_per_op() {
             }),
             MultiOp::SetData(SetDataRequest {
                 path: "/mm".into(),
-                data: b"zz".to_vec(),
+                data: b"zz".into(),
                 version: 0,
             }),
             MultiOp::Create(create_request("/mm/c", b"", 2)),
@@ -214,7 +214,7 @@ fn multi_read_fails_per_op_and_sets_no_watches() {
     let MultiResult::GetData { data, stat } = &results[0] else {
         panic!("{:?}", results[0])
     };
-    assert_eq!((data.as_slice(), stat.version), (&b"d"[..], 0));
+    assert_eq!((data.as_bytes(), stat.version), (&b"d"[..], 0));
     assert_eq!(
         results[1],
         MultiResult::Error {

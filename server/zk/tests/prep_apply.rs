@@ -31,7 +31,7 @@ fn txns_round_trip_and_replaying_them_rebuilds_the_same_tree() {
         OpCode::CreateTtl,
         &CreateTtlRequest {
             path: "/ttl".into(),
-            data: vec![],
+            data: Vec::new().into(),
             acl: open_acl(),
             flags: 5,
             ttl: 60_000,
@@ -43,7 +43,7 @@ fn txns_round_trip_and_replaying_them_rebuilds_the_same_tree() {
         OpCode::SetData,
         &SetDataRequest {
             path: "/app".into(),
-            data: b"v2".to_vec(),
+            data: b"v2".into(),
             version: 0,
         },
     );

@@ -44,7 +44,7 @@ fn busy_history(d: &mut Durable) {
     d.send(&b, 3, OpCode::Create, &create_request("/box/item", b"", 0));
     let ttl = CreateTtlRequest {
         path: "/ttl".into(),
-        data: vec![],
+        data: Vec::new().into(),
         acl: open_acl(),
         flags: 5,
         ttl: 1_000,
@@ -53,7 +53,7 @@ fn busy_history(d: &mut Durable) {
     d.commit();
     let set = SetDataRequest {
         path: "/app".into(),
-        data: b"v2".to_vec(),
+        data: b"v2".into(),
         version: 0,
     };
     d.send(&a, 3, OpCode::SetData, &set);

@@ -71,7 +71,7 @@ fn a_data_watch_fires_once_before_the_writes_reply() {
         OpCode::SetData,
         &SetDataRequest {
             path: "/a".into(),
-            data: b"1".to_vec(),
+            data: b"1".into(),
             version: -1,
         },
     );
@@ -95,7 +95,7 @@ fn a_data_watch_fires_once_before_the_writes_reply() {
         OpCode::SetData,
         &SetDataRequest {
             path: "/a".into(),
-            data: b"2".to_vec(),
+            data: b"2".into(),
             version: -1,
         },
     );
@@ -198,7 +198,7 @@ fn persistent_recursive_watches_see_every_descendant_but_no_child_events() {
         OpCode::SetData,
         &SetDataRequest {
             path: "/r/x".into(),
-            data: vec![],
+            data: Vec::new().into(),
             version: -1,
         },
     );
@@ -360,7 +360,7 @@ fn watch_removal_and_closed_connections() {
         OpCode::SetData,
         &SetDataRequest {
             path: "/w".into(),
-            data: vec![],
+            data: Vec::new().into(),
             version: -1,
         },
     );

@@ -186,7 +186,7 @@ fn bad_paths_and_flags_get_zookeepers_error_codes() {
             OpCode::SetData,
             SetDataRequest {
                 path: "/a/".into(),
-                data: vec![],
+                data: Vec::new().into(),
                 version: -1,
             }
             .to_bytes(),
@@ -196,7 +196,7 @@ fn bad_paths_and_flags_get_zookeepers_error_codes() {
             OpCode::SetData,
             SetDataRequest {
                 path: "/zookeeper/config".into(),
-                data: vec![1],
+                data: vec![1].into(),
                 version: -1,
             }
             .to_bytes(),
@@ -206,7 +206,7 @@ fn bad_paths_and_flags_get_zookeepers_error_codes() {
             OpCode::SetData,
             SetDataRequest {
                 path: "/a".into(),
-                data: vec![],
+                data: Vec::new().into(),
                 version: 7,
             }
             .to_bytes(),
@@ -265,7 +265,7 @@ fn set_data_and_set_acl_check_and_bump_their_versions() {
         OpCode::SetData,
         &SetDataRequest {
             path: "/a".into(),
-            data: b"yy".to_vec(),
+            data: b"yy".into(),
             version: 0,
         },
     );
@@ -281,7 +281,7 @@ fn set_data_and_set_acl_check_and_bump_their_versions() {
         OpCode::SetData,
         &SetDataRequest {
             path: "/a".into(),
-            data: vec![],
+            data: Vec::new().into(),
             version: 0,
         },
     );
@@ -307,7 +307,7 @@ fn set_data_and_set_acl_check_and_bump_their_versions() {
         OpCode::SetData,
         &SetDataRequest {
             path: "/a".into(),
-            data: vec![],
+            data: Vec::new().into(),
             version: -1,
         },
     );
@@ -386,7 +386,7 @@ fn ttl_creates_are_checked_as_zookeeper_checks_them() {
     let c = h.connect();
     let ttl = |path: &str, flags: i32, ttl: i64| CreateTtlRequest {
         path: path.into(),
-        data: vec![],
+        data: Vec::new().into(),
         acl: open_acl(),
         flags,
         ttl,

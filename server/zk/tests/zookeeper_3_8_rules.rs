@@ -36,7 +36,7 @@ fn add_watch(h: &mut Harness, client: &Client, path: &str, mode: i32) {
 fn set_data(h: &mut Harness, client: &Client, path: &str) {
     let request = SetDataRequest {
         path: path.into(),
-        data: b"x".to_vec(),
+        data: b"x".into(),
         version: -1,
     };
     assert_eq!(h.call(client, 901, OpCode::SetData, &request).err(), 0);
@@ -59,7 +59,7 @@ fn watch_events_go_only_to_connections_that_may_read_the_node() {
 
     let secret = CreateRequest {
         path: "/a/secret".into(),
-        data: vec![],
+        data: Vec::new().into(),
         acl: vec![acl(Perms::ALL, "auth", "")],
         flags: CreateMode::Persistent.as_i32(),
     };
@@ -195,7 +195,7 @@ fn a_create_with_a_ttl_mode_in_a_multi_fails_only_when_reached() {
     let c = h.connect();
     let ttl_create = MultiOp::Create(CreateRequest {
         path: "/t".into(),
-        data: vec![],
+        data: Vec::new().into(),
         acl: open_acl(),
         flags: CreateMode::PersistentWithTtl.as_i32(),
     });

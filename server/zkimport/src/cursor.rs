@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use ringkeeper_jute::{DecodeError, Jute, Reader};
+use ringkeeper_jute::{DecodeError, Jute, NodeData, Reader};
 
 use crate::error::{ImportError, ImportErrorKind};
 
@@ -59,8 +59,9 @@ impl<'a> FileCursor<'a> {
         self.read(|reader| reader.read_long(field))
     }
 
-    pub(crate) fn buffer(&mut self, field: &'static str) -> Result<Vec<u8>, ImportError> {
-        self.read(|reader| reader.read_buffer(field))
+    /// A znode's data: ZooKeeper writes null data as length -1.
+    pub(crate) fn node_data(&mut self, field: &'static str) -> Result<NodeData, ImportError> {
+        self.read(|reader| reader.read_node_data(field))
     }
 
     pub(crate) fn ustring(&mut self, field: &'static str) -> Result<String, ImportError> {

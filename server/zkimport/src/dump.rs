@@ -5,7 +5,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use ringkeeper_jute::{Acl, Perms};
+use ringkeeper_jute::{Acl, NodeData, Perms};
 
 use crate::data_dir::{read_data_dir, ZkDataDir};
 use crate::ephemeral::ZkEphemeralType;
@@ -173,8 +173,12 @@ fn format_acls(acls: &[Acl]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-/// Data as text when it is printable, else hex; long data is cut.
-fn format_data(data: &[u8]) -> String {
+/// Data as text when it is printable, else hex; long data is cut; null
+/// data as `null`.
+fn format_data(data: &NodeData) -> String {
+    let Some(data) = data.as_option() else {
+        return "null".to_string();
+    };
     let shown = &data[..data.len().min(DUMP_DATA_BYTES_MAX)];
     let more = if data.len() > shown.len() {
         format!("... ({} bytes)", data.len())

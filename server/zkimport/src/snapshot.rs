@@ -32,7 +32,7 @@ use std::path::Path;
 
 use std::collections::HashSet;
 
-use ringkeeper_jute::{Acl, FileHeader, Id, Jute, Perms, StatPersisted};
+use ringkeeper_jute::{Acl, FileHeader, Id, Jute, NodeData, Perms, StatPersisted};
 
 use crate::adler32::Adler32;
 use crate::cursor::FileCursor;
@@ -61,7 +61,8 @@ const ACL_ENTRY_BYTES_MIN: usize = 8 + 4;
 pub struct ZkNode {
     /// Absolute path; the root is `"/"`.
     pub path: String,
-    pub data: Vec<u8>,
+    /// Null when ZooKeeper's node held null data (written as length -1).
+    pub data: NodeData,
     /// Key into [`ZkSnapshot::acls`], or [`OPEN_ACL_UNSAFE_REF`].
     pub acl: i64,
     /// As ZooKeeper keeps it: `cversion` counts child creations (clients
@@ -242,7 +243,7 @@ fn read_nodes(
         if raw_path == SEAL_PATH {
             break;
         }
-        let data = cursor.buffer("snapshot.node.data")?;
+        let data = cursor.node_data("snapshot.node.data")?;
         let acl = cursor.long("snapshot.node.acl")?;
         let stat: StatPersisted = cursor.record()?;
         let invalid = |reason: &'static str| {

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use model::{ClientView, Model};
 use ringkeeper_jute::{
     Acl, CheckVersionRequest, CreateMode, CreateRequest, CreateTtlRequest, DeleteRequest,
-    ErrorCode, Id, MultiOp, Perms, SetDataRequest,
+    ErrorCode, Id, MultiOp, NodeData, Perms, SetDataRequest,
 };
 use ringkeeper_testkit::{open_acl, Client, ConnectOptions, ServerKind, ServerOptions, TestServer};
 use ringkeeper_zkimport::{
@@ -94,7 +94,7 @@ fn acl(perms: i32, scheme: &str, id: &str) -> Acl {
 fn create_request(path: &str, data: &[u8], mode: CreateMode) -> CreateRequest {
     CreateRequest {
         path: path.into(),
-        data: data.to_vec(),
+        data: data.into(),
         acl: open_acl(),
         flags: mode.as_i32(),
     }
@@ -127,6 +127,12 @@ fn run_workload() -> ZkRun {
     assert_eq!(failed.code(), Some(ErrorCode::BadVersion));
 
     a.create("/app/seq", b"", &open, persistent).unwrap();
+    // Null data (a -1 buffer): ZooKeeper writes it as -1 in its txn log
+    // and snapshots, and import must keep it null, apart from empty.
+    a.create("/app/null-early", &NodeData::NULL, &open, persistent)
+        .unwrap();
+    a.create("/app/empty-early", b"", &open, persistent)
+        .unwrap();
     for _ in 0..5 {
         a.create(
             "/app/seq/item-",
@@ -219,7 +225,7 @@ fn run_workload() -> ZkRun {
             MultiOp::Create(create_request("/app/m1", b"m1", persistent)),
             MultiOp::SetData(SetDataRequest {
                 path: "/app/config".into(),
-                data: b"from multi".to_vec(),
+                data: b"from multi".into(),
                 version: -1,
             }),
             MultiOp::Check(CheckVersionRequest {
@@ -233,7 +239,7 @@ fn run_workload() -> ZkRun {
             MultiOp::CreateContainer(create_request("/app/mc", b"", CreateMode::Container)),
             MultiOp::CreateTtl(CreateTtlRequest {
                 path: "/app/mt".into(),
-                data: b"ttl in multi".to_vec(),
+                data: b"ttl in multi".into(),
                 acl: open.clone(),
                 flags: CreateMode::PersistentWithTtl.as_i32(),
                 ttl: 3_600_000,
@@ -279,6 +285,9 @@ fn run_workload() -> ZkRun {
     a.delete("/app/tmp/x2", -1).unwrap();
     a.delete("/app/tmp", -1).unwrap();
     a.set_data("/", b"root data", -1).unwrap();
+    a.create("/app/null-late", &NodeData::NULL, &open, persistent)
+        .unwrap();
+    a.set_data("/app/empty-early", &NodeData::NULL, -1).unwrap();
 
     // ZooKeeper's container manager removes the emptied container and
     // the expired TTL node.
@@ -300,6 +309,15 @@ fn run_workload() -> ZkRun {
             break (tree, before);
         }
     };
+    // ZooKeeper answers null data with a -1 buffer, empty with 0 bytes.
+    for (path, null) in [
+        ("/app/null-early", true),
+        ("/app/null-late", true),
+        ("/app/empty-early", true),
+        ("/app/seq", false),
+    ] {
+        assert_eq!(tree[path].data.is_null(), null, "{path}");
+    }
     let open_sessions = BTreeMap::from([
         (a.session_id(), a.connect_response().timeout_ms),
         (b.session_id(), b.connect_response().timeout_ms),
@@ -337,7 +355,7 @@ fn read_tree(client: &mut Client) -> BTreeMap<String, ClientView> {
     let mut tree = BTreeMap::new();
     let mut pending = vec!["/".to_string()];
     while let Some(path) = pending.pop() {
-        let (data, stat) = client.get_data(&path, false).unwrap();
+        let (data, stat) = client.get_node_data(&path, false).unwrap();
         let (acl, _) = client.get_acl(&path).unwrap();
         for child in client.get_children(&path, false).unwrap() {
             pending.push(if path == "/" {

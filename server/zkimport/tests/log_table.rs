@@ -212,7 +212,7 @@ fn the_body_keeps_the_record_bytes_and_the_digest_is_split_off() {
 fn a_pre_3_3_create_is_read_with_parent_cversion_minus_one() {
     let old = CreateTxnV0 {
         path: "/old".into(),
-        data: b"v0".to_vec(),
+        data: b"v0".into(),
         acl: open_acl(),
         ephemeral: true,
     }

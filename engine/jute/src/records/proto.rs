@@ -62,7 +62,7 @@ jute_records! {
 
     SetDataRequest {
         path: ustring,
-        data: buffer,
+        data: node_data,
         version: int,
     }
 
@@ -92,14 +92,14 @@ jute_records! {
     /// create, create2 and createContainer all carry this record.
     CreateRequest {
         path: ustring,
-        data: buffer,
+        data: node_data,
         acl: vector<Acl>,
         flags: int,
     }
 
     CreateTtlRequest {
         path: ustring,
-        data: buffer,
+        data: node_data,
         acl: vector<Acl>,
         flags: int,
         ttl: long,
@@ -206,7 +206,7 @@ jute_records! {
     }
 
     GetDataResponse {
-        data: buffer,
+        data: node_data,
         stat: Stat,
     }
 

@@ -24,14 +24,14 @@ jute_records! {
     /// Pre-3.3 create, still readable in old logs.
     CreateTxnV0 {
         path: ustring,
-        data: buffer,
+        data: node_data,
         acl: vector<Acl>,
         ephemeral: boolean,
     }
 
     CreateTxn {
         path: ustring,
-        data: buffer,
+        data: node_data,
         acl: vector<Acl>,
         ephemeral: boolean,
         parent_cversion: int,
@@ -39,7 +39,7 @@ jute_records! {
 
     CreateTtlTxn {
         path: ustring,
-        data: buffer,
+        data: node_data,
         acl: vector<Acl>,
         parent_cversion: int,
         ttl: long,
@@ -47,7 +47,7 @@ jute_records! {
 
     CreateContainerTxn {
         path: ustring,
-        data: buffer,
+        data: node_data,
         acl: vector<Acl>,
         parent_cversion: int,
     }
@@ -58,7 +58,7 @@ jute_records! {
 
     SetDataTxn {
         path: ustring,
-        data: buffer,
+        data: node_data,
         version: int,
     }
 

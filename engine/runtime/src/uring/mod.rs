@@ -518,7 +518,55 @@ impl Drop for IoUringBackend {
 /// A ring with SINGLE_ISSUER + DEFER_TASKRUN (Linux 6.1+), else COOP_TASKRUN (5.19+), else
 /// no flags: EINVAL means the kernel does not know a flag, any other error is final. A ring
 /// without IORING_FEAT_EXT_ARG (the wait's timeout) is refused.
+/// Builds a ring, with the largest completion queue the kernel can allocate: its rings need
+/// physically contiguous pages, which a long-running host with a full page cache may lack for a
+/// moment (io_uring_setup fails with ENOMEM, seen here on a restart). The queue is then halved,
+/// down to [`COMPLETION_QUEUE_ENTRIES_MIN`], with one warning; completions beyond a smaller queue
+/// wait in the kernel's overflow list (IORING_FEAT_NODROP), so only speed is lost.
 fn build_ring(entries: u32, completion_entries: u32) -> io::Result<IoUring> {
+    let (ring, built_entries) = shrink_on_enomem(completion_entries.max(entries), |cq_entries| {
+        build_ring_sized(entries, cq_entries)
+    })?;
+    if built_entries < completion_entries {
+        eprintln!(
+            "ringkeeper-engine: warning: io_uring completion queue of {completion_entries} entries \
+             could not be allocated (ENOMEM); using {built_entries}"
+        );
+    }
+    Ok(ring)
+}
+
+/// The smallest completion queue [`build_ring`] falls back to.
+const COMPLETION_QUEUE_ENTRIES_MIN: u32 = SUBMISSION_QUEUE_ENTRIES * 2;
+
+/// Calls `build` with `entries`, halving them while it fails with ENOMEM and they stay at or
+/// above [`COMPLETION_QUEUE_ENTRIES_MIN`]; returns what was built and with how many entries.
+fn shrink_on_enomem<T>(
+    mut entries: u32,
+    mut build: impl FnMut(u32) -> io::Result<T>,
+) -> io::Result<(T, u32)> {
+    loop {
+        match build(entries) {
+            Ok(built) => return Ok((built, entries)),
+            Err(error)
+                if error.raw_os_error() == Some(libc::ENOMEM)
+                    && entries / 2 >= COMPLETION_QUEUE_ENTRIES_MIN =>
+            {
+                entries /= 2;
+            }
+            Err(error) => {
+                return Err(io::Error::new(
+                    error.kind(),
+                    format!("io_uring_setup: {error}"),
+                ))
+            }
+        }
+    }
+}
+
+/// One ring with `completion_entries`, trying the fastest setup flags first. Errors are the
+/// kernel's, unwrapped (the caller names the call).
+fn build_ring_sized(entries: u32, completion_entries: u32) -> io::Result<IoUring> {
     let attempts: [fn(&mut io_uring::Builder); 3] = [
         |builder| {
             builder.setup_single_issuer().setup_defer_taskrun();
@@ -531,7 +579,7 @@ fn build_ring(entries: u32, completion_entries: u32) -> io::Result<IoUring> {
     let mut last_error = None;
     for configure in attempts {
         let mut builder = IoUring::builder();
-        builder.setup_cqsize(completion_entries.max(entries));
+        builder.setup_cqsize(completion_entries);
         configure(&mut builder);
         match builder.build(entries) {
             Ok(ring) if !ring.params().is_feature_ext_arg() => {
@@ -542,19 +590,10 @@ fn build_ring(entries: u32, completion_entries: u32) -> io::Result<IoUring> {
             }
             Ok(ring) => return Ok(ring),
             Err(error) if error.raw_os_error() == Some(libc::EINVAL) => last_error = Some(error),
-            Err(error) => {
-                return Err(io::Error::new(
-                    error.kind(),
-                    format!("io_uring_setup: {error}"),
-                ))
-            }
+            Err(error) => return Err(error),
         }
     }
-    let error = last_error.unwrap_or_else(|| io::Error::from_raw_os_error(libc::EINVAL));
-    Err(io::Error::new(
-        error.kind(),
-        format!("io_uring_setup: {error}"),
-    ))
+    Err(last_error.unwrap_or_else(|| io::Error::from_raw_os_error(libc::EINVAL)))
 }
 
 /// Registers a sparse file table as large as the limits allow; 0 when none could be.
@@ -568,4 +607,47 @@ fn register_fixed_files(ring: &IoUring, connections_max: usize) -> u32 {
         count /= 2;
     }
     0
+}
+
+#[cfg(test)]
+mod ring_size_tests {
+    use super::*;
+
+    #[test]
+    fn enomem_halves_the_completion_queue_down_to_the_floor_and_no_further() {
+        let mut tried = Vec::new();
+        let built = shrink_on_enomem(65_536, |entries| {
+            tried.push(entries);
+            if entries > 8_192 {
+                Err(io::Error::from_raw_os_error(libc::ENOMEM))
+            } else {
+                Ok(entries)
+            }
+        })
+        .unwrap();
+        assert_eq!(built, (8_192, 8_192));
+        assert_eq!(tried, [65_536, 32_768, 16_384, 8_192]);
+
+        let mut tried = Vec::new();
+        let error = shrink_on_enomem(8_192, |entries| -> io::Result<()> {
+            tried.push(entries);
+            Err(io::Error::from_raw_os_error(libc::ENOMEM))
+        })
+        .unwrap_err();
+        assert_eq!(tried.last(), Some(&COMPLETION_QUEUE_ENTRIES_MIN));
+        assert!(error.to_string().starts_with("io_uring_setup: "), "{error}");
+    }
+
+    #[test]
+    fn other_errors_are_not_retried() {
+        let mut calls = 0;
+        let error = shrink_on_enomem(65_536, |_| -> io::Result<()> {
+            calls += 1;
+            Err(io::Error::from_raw_os_error(libc::EPERM))
+        })
+        .unwrap_err();
+        assert_eq!(calls, 1);
+        assert_eq!(error.raw_os_error(), None, "wrapped with the call's name");
+        assert_eq!(error.kind(), io::ErrorKind::PermissionDenied);
+    }
 }

@@ -4,7 +4,7 @@
 
 use ringkeeper_datatree::ephemeral_type::{ttl_to_ephemeral_owner, CONTAINER_EPHEMERAL_OWNER};
 use ringkeeper_datatree::{DataTree, TreeError, TreeOptions};
-use ringkeeper_jute::{Acl, Id, Perms};
+use ringkeeper_jute::{Acl, Id, NodeData, Perms};
 use ringkeeper_snapshot::SnapshotSession;
 
 pub const SESSION_A: i64 = 0x0100_0000_0000_0009;
@@ -134,7 +134,7 @@ pub fn listing(tree: &DataTree) -> Vec<String> {
     tree.walk(|path, node| {
         lines.push(format!(
             "{path} {:?} {:?} acl={} {:?}",
-            node.data(),
+            node.data_or_null(),
             tree.node_stat(node),
             node.acl_id(),
             tree.node_acl(node)
@@ -151,7 +151,7 @@ pub fn listing_without_acl_numbers(tree: &DataTree) -> Vec<String> {
     tree.walk(|path, node| {
         lines.push(format!(
             "{path} {:?} {:?} {:?}",
-            node.data(),
+            node.data_or_null(),
             tree.node_stat(node),
             tree.node_acl(node)
         ))
@@ -182,7 +182,7 @@ impl Rng {
 pub enum Txn {
     Create {
         path: String,
-        data: Vec<u8>,
+        data: NodeData,
         acl: Vec<Acl>,
         owner: i64,
         /// The parent's persisted cversion after the create.
@@ -196,7 +196,7 @@ pub enum Txn {
     },
     SetData {
         path: String,
-        data: Vec<u8>,
+        data: NodeData,
         version: i32,
         zxid: i64,
         time_ms: i64,
@@ -250,7 +250,11 @@ pub fn random_change(tree: &mut DataTree, rng: &mut Rng, zxid: i64) -> Txn {
                 } else {
                     format!("{parent}/{name}")
                 };
-                let data = vec![b'a' + rng.below(26) as u8; rng.below(40)];
+                let mut data = NodeData::from(vec![b'a' + rng.below(26) as u8; rng.below(40)]);
+                // Now and then null data, which must survive as null.
+                if zxid % 5 == 0 {
+                    data = NodeData::NULL;
+                }
                 let acl = acls[rng.below(acls.len())].clone();
                 if tree
                     .create_node(&path, &data, &acl, 0, -1, zxid, time_ms)
@@ -285,7 +289,11 @@ pub fn random_change(tree: &mut DataTree, rng: &mut Rng, zxid: i64) -> Txn {
             2 => {
                 let (path, _) = &paths[rng.below(paths.len())];
                 let version = tree.get(path).expect("exists").stat().version + 1;
-                let data = format!("v{zxid}").into_bytes();
+                let data = if zxid % 7 == 0 {
+                    NodeData::NULL
+                } else {
+                    NodeData::from(format!("v{zxid}").into_bytes())
+                };
                 tree.set_data(path, &data, version, zxid, time_ms)
                     .expect("exists");
                 return Txn::SetData {

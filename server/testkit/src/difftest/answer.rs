@@ -15,7 +15,7 @@ use ringkeeper_jute::{
     SetDataResponse, Stat, SyncResponse, WhoAmIResponse,
 };
 
-use super::op::{bytes_text, Op};
+use super::op::{bytes_text, node_data_text, Op};
 use crate::client::Reply;
 
 /// One compared value of an answer.
@@ -147,7 +147,7 @@ fn multi_fields(fields: &mut Vec<(String, Token)>, results: &[MultiResult]) {
                 stat_fields(fields, &prefix, stat);
             }
             MultiResult::GetData { data, stat } => {
-                text(fields, format!("{prefix}data"), bytes_text(data));
+                text(fields, format!("{prefix}data"), node_data_text(data));
                 stat_fields(fields, &prefix, stat);
             }
             MultiResult::GetChildren { children } => {
@@ -184,7 +184,7 @@ fn body_fields(
         OpCode::Exists => stat_fields(fields, "", &ExistsResponse::from_bytes(&reply.body)?.stat),
         OpCode::GetData => {
             let response = GetDataResponse::from_bytes(&reply.body)?;
-            text(fields, "data", bytes_text(&response.data));
+            text(fields, "data", node_data_text(&response.data));
             stat_fields(fields, "", &response.stat);
         }
         OpCode::GetChildren => {

@@ -1,15 +1,16 @@
 //! Random operations from a seed, biased to collide: a small path space
 //! (`<root>`, `<root>/a`..`<root>/e`, two more levels of `a`..`c` and
 //! `a`..`b`, the sequential names created so far, and a few invalid
-//! paths), small version numbers, and ACLs that deny somebody something.
+//! paths, some of them not UTF-8), small version numbers, null and empty
+//! data, and ACLs that deny somebody something.
 
 use ringkeeper_jute::{
     Acl, AddWatchMode, CheckVersionRequest, CreateMode, CreateRequest, CreateTtlRequest,
-    DeleteRequest, GetChildrenRequest, GetDataRequest, Id, MultiOp, OpCode, Perms, SetDataRequest,
-    WatcherType,
+    DeleteRequest, GetChildrenRequest, GetDataRequest, Id, MultiOp, NodeData, OpCode, Perms,
+    SetDataRequest, WatcherType,
 };
 
-use super::op::Op;
+use super::op::{Op, MALFORMED_UTF8_MARKERS};
 use super::quota_plan::QuotaPlan;
 use super::rng::Rng;
 use super::watched::WatchedPaths;
@@ -375,6 +376,14 @@ impl OpGenerator {
                 self.rng.pick(&names[..2])
             ),
             _ => {
+                // Half the time bytes that are not UTF-8 (see
+                // MALFORMED_UTF8_MARKERS): ZooKeeper reads them as U+FFFD.
+                if self.rng.percent(50) {
+                    let (marker, _) = *self.rng.pick(&MALFORMED_UTF8_MARKERS);
+                    let parent = *self.rng.pick(&["", "/a"]);
+                    let name = *self.rng.pick(&["", "x"]);
+                    return format!("{root}{parent}/{name}{marker}");
+                }
                 let invalid = [
                     format!("{root}/a/"),
                     format!("{root}//a"),
@@ -409,14 +418,21 @@ impl OpGenerator {
         }
     }
 
-    fn data(&mut self) -> Vec<u8> {
-        match self.rng.weighted(&[20, 30, 30, 20]) {
-            0 => Vec::new(),
-            1 => b"x".to_vec(),
-            2 => b"hello".to_vec(),
+    /// A znode's data: sometimes null (a -1 buffer, as the C client's
+    /// `zoo_create` with a NULL value sends), which ZooKeeper keeps apart
+    /// from empty.
+    fn data(&mut self) -> NodeData {
+        match self.rng.weighted(&[12, 8, 30, 30, 20]) {
+            0 => NodeData::from(Vec::new()),
+            1 => NodeData::NULL,
+            2 => NodeData::from(b"x"),
+            3 => NodeData::from(b"hello"),
             _ => {
                 let len = self.rng.below(17);
-                (0..len).map(|_| self.rng.below(256) as u8).collect()
+                (0..len)
+                    .map(|_| self.rng.below(256) as u8)
+                    .collect::<Vec<u8>>()
+                    .into()
             }
         }
     }

@@ -36,6 +36,7 @@ pub mod op;
 pub mod quota_plan;
 pub mod rng;
 pub mod runner;
+pub mod scenarios;
 pub mod side;
 pub mod translation;
 pub mod watched;
@@ -62,6 +63,9 @@ pub const STEPS_MAX: u32 = 100_000;
 pub const SESSIONS_MAX: usize = 16;
 /// Wall-clock budget of one run; past it the run fails and says so.
 pub const RUN_TIME_MAX_DEFAULT: Duration = Duration::from_secs(20 * 60);
+/// The seed (and so the root, `/dt<seed>`) of [`scenarios::SCENARIOS`]'
+/// first scenario; the next ones follow. Far above any generated seed.
+pub const SCENARIO_SEED_BASE: u64 = 1_000_000_000;
 /// ZooKeeper's container (and TTL) reaper interval during a run: a day,
 /// so it never runs (it acts on time, which must not decide an answer).
 pub const CONTAINER_CHECK_INTERVAL_MS: u64 = 86_400_000;
@@ -253,10 +257,17 @@ impl fmt::Display for DiffFailure {
                 history,
             } => {
                 writeln!(f, "difftest: the servers disagree")?;
-                writeln!(
-                    f,
-                    "  seed {seed}, {step}   (replay: RK_DIFF_SEED={seed} RK_DIFF_STEPS={steps})"
-                )?;
+                if *seed >= SCENARIO_SEED_BASE {
+                    writeln!(
+                        f,
+                        "  seed {seed}, {step}   (a fixed scenario: run it again)"
+                    )?;
+                } else {
+                    writeln!(
+                        f,
+                        "  seed {seed}, {step}   (replay: RK_DIFF_SEED={seed} RK_DIFF_STEPS={steps})"
+                    )?;
+                }
                 writeln!(f, "  servers: {servers}")?;
                 writeln!(f, "  op: {op}")?;
                 writeln!(f, "  difference: {detail}")?;
@@ -294,6 +305,19 @@ impl std::error::Error for DiffFailure {}
 
 /// Starts the two servers the config names and runs every seed on them.
 pub fn run(config: &DiffConfig) -> Result<DiffReport, Box<DiffFailure>> {
+    let [server_a, server_b] = start_servers(config)?;
+    run_on(config, [&server_a, &server_b])
+}
+
+/// Starts the two servers the config names and runs every fixed scenario
+/// ([`scenarios::SCENARIOS`]) on them.
+pub fn run_scenarios(config: &DiffConfig) -> Result<DiffReport, Box<DiffFailure>> {
+    let [server_a, server_b] = start_servers(config)?;
+    run_scenarios_on(config, [&server_a, &server_b])
+}
+
+/// Server A and server B, as the config names them.
+fn start_servers(config: &DiffConfig) -> Result<[TestServer; 2], Box<DiffFailure>> {
     let options = DiffConfig::server_options();
     let start = |kind: ServerKind| {
         TestServer::start(kind, &options).map_err(|error| {
@@ -306,9 +330,21 @@ pub fn run(config: &DiffConfig) -> Result<DiffReport, Box<DiffFailure>> {
             })
         })
     };
-    let server_a = start(config.kinds[0])?;
-    let server_b = start(config.kinds[1])?;
-    run_on(config, [&server_a, &server_b])
+    Ok([start(config.kinds[0])?, start(config.kinds[1])?])
+}
+
+/// Runs every fixed scenario ([`scenarios::SCENARIOS`]) on two running
+/// servers; `config` gives the session count and the report's settings.
+pub fn run_scenarios_on(
+    config: &DiffConfig,
+    servers: [&TestServer; 2],
+) -> Result<DiffReport, Box<DiffFailure>> {
+    let started = Instant::now();
+    let mut report = DiffReport::default();
+    for (seed, scenario) in (SCENARIO_SEED_BASE..).zip(&scenarios::SCENARIOS) {
+        runner::run_scenario(config, scenario, seed, servers, started, &mut report)?;
+    }
+    Ok(report)
 }
 
 /// Runs every seed of `config` on two running servers.

@@ -1,6 +1,12 @@
 //! The operations the differential tester sends, and how each goes on the
 //! wire. An [`Op`] is plain data: the generator makes it, both servers get
 //! byte-identical requests from it, and a mismatch report prints it.
+//!
+//! Paths are text, but a client may send bytes that are not UTF-8: a path
+//! holding one of [`MALFORMED_UTF8_MARKERS`] (private-use chars no other
+//! path uses) goes on the wire with the marker's three UTF-8 bytes
+//! replaced by three malformed ones, which a server reads as Java does
+//! (U+FFFD for each malformed sequence).
 
 use std::fmt;
 
@@ -8,8 +14,8 @@ use ringkeeper_jute::{
     Acl, AddWatchRequest, AuthPacket, CheckWatchesRequest, CreateMode, CreateRequest,
     CreateTtlRequest, DeleteRequest, ExistsRequest, GetAclRequest, GetAllChildrenNumberRequest,
     GetChildren2Request, GetChildrenRequest, GetDataRequest, GetEphemeralsRequest, Jute, MultiOp,
-    MultiRequest, OpCode, RemoveWatchesRequest, SetAclRequest, SetDataRequest, SetWatches,
-    SetWatches2, SyncRequest, Xid,
+    MultiRequest, NodeData, OpCode, RemoveWatchesRequest, SetAclRequest, SetDataRequest,
+    SetWatches, SetWatches2, SyncRequest, Xid,
 };
 
 /// One step of a differential run, sent by session slot `session`.
@@ -20,7 +26,7 @@ pub enum Op {
         session: usize,
         op_code: OpCode,
         path: String,
-        data: Vec<u8>,
+        data: NodeData,
         acl: Vec<Acl>,
         flags: i32,
         /// Sent only with createTTL.
@@ -34,7 +40,7 @@ pub enum Op {
     SetData {
         session: usize,
         path: String,
-        data: Vec<u8>,
+        data: NodeData,
         version: i32,
     },
     GetData {
@@ -137,6 +143,39 @@ pub enum Op {
     },
 }
 
+/// Stand-ins for malformed UTF-8 in paths: each char (three bytes in
+/// UTF-8, `EF A3 B0..B3`) is sent as the three bytes next to it.
+pub const MALFORMED_UTF8_MARKERS: [(char, [u8; 3]); 4] = [
+    // Bytes no UTF-8 holds: three U+FFFD.
+    ('\u{F8F0}', [0xff, 0xfe, 0xfd]),
+    // A UTF-16 surrogate written in UTF-8: one U+FFFD in Java.
+    ('\u{F8F1}', [0xed, 0xa0, 0x80]),
+    // A three-byte sequence cut short, then "a": U+FFFD "a".
+    ('\u{F8F2}', [0xe2, 0x82, b'a']),
+    // An overlong "/" then "a": two U+FFFD and "a", not a path separator.
+    ('\u{F8F3}', [0xc0, 0xaf, b'a']),
+];
+
+/// Replaces every marker of [`MALFORMED_UTF8_MARKERS`] in an encoded
+/// request by its malformed bytes (same length: no length prefix moves).
+pub fn put_malformed_utf8(body: &mut [u8]) {
+    let mut at = 0;
+    while at + 3 <= body.len() {
+        let marker = MALFORMED_UTF8_MARKERS.iter().find(|(marker, _)| {
+            let mut encoded = [0u8; 3];
+            marker.encode_utf8(&mut encoded);
+            body[at..at + 3] == encoded
+        });
+        match marker {
+            Some((_, bytes)) => {
+                body[at..at + 3].copy_from_slice(bytes);
+                at += 3;
+            }
+            None => at += 1,
+        }
+    }
+}
+
 /// The zxid a setWatches replay is relative to: events the client missed
 /// since then fire at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +213,12 @@ impl SetWatchesSpec {
 
     /// The request body with `relative_zxid` (each server gets its own).
     pub fn body(&self, relative_zxid: i64) -> Vec<u8> {
+        let mut body = self.encoded(relative_zxid);
+        put_malformed_utf8(&mut body);
+        body
+    }
+
+    fn encoded(&self, relative_zxid: i64) -> Vec<u8> {
         if self.version2 {
             SetWatches2 {
                 relative_zxid,
@@ -250,8 +295,15 @@ impl Op {
     /// What goes on the wire. A reconnect's setWatches goes with relative
     /// zxid 0 here ([`SetWatchesSpec::body`] gives each server's own); a
     /// disconnect, a reconnect without setWatches and a pipeline send no
-    /// single request (the side performs them) and show as a ping.
+    /// single request (the side performs them) and show as a ping. Marked
+    /// paths carry their malformed bytes ([`put_malformed_utf8`]).
     pub fn wire(&self) -> WireRequest {
+        let mut wire = self.encoded();
+        put_malformed_utf8(&mut wire.body);
+        wire
+    }
+
+    fn encoded(&self) -> WireRequest {
         let plain = |op_code: OpCode, body: Vec<u8>| WireRequest {
             reserved_xid: None,
             op_code,
@@ -464,12 +516,20 @@ fn multi_op_text(op: &MultiOp) -> String {
         MultiOp::SetData(r) => format!(
             "setData {} {:?} v={}",
             r.path,
-            bytes_text(&r.data),
+            node_data_text(&r.data),
             r.version
         ),
         MultiOp::Check(r) => format!("check {} v={}", r.path, r.version),
         MultiOp::GetData(r) => format!("getData {} watch={}", r.path, r.watch),
         MultiOp::GetChildren(r) => format!("getChildren {} watch={}", r.path, r.watch),
+    }
+}
+
+/// A znode's data as [`bytes_text`] shows it, or `null`.
+pub fn node_data_text(data: &NodeData) -> String {
+    match data.as_option() {
+        Some(bytes) => bytes_text(bytes),
+        None => "null".to_string(),
     }
 }
 
@@ -501,7 +561,7 @@ impl fmt::Display for Op {
                     f,
                     "{op_code} {path:?} {} data={:?} acl={}",
                     flags_name(*flags),
-                    bytes_text(data),
+                    node_data_text(data),
                     acl_text(acl)
                 )?;
                 if *op_code == OpCode::CreateTtl {
@@ -515,7 +575,7 @@ impl fmt::Display for Op {
                 data,
                 version,
                 ..
-            } => write!(f, "setData {path:?} {:?} v={version}", bytes_text(data)),
+            } => write!(f, "setData {path:?} {:?} v={version}", node_data_text(data)),
             Op::GetData { path, watch, .. } => write!(f, "getData {path:?} watch={watch}"),
             Op::Exists { path, watch, .. } => write!(f, "exists {path:?} watch={watch}"),
             Op::GetChildren { path, watch, .. } => write!(f, "getChildren {path:?} watch={watch}"),

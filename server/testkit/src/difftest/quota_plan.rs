@@ -122,7 +122,7 @@ impl QuotaPlan {
             .map(|(path, data)| {
                 MultiOp::Create(CreateRequest {
                     path,
-                    data,
+                    data: data.into(),
                     acl: open_acl(),
                     flags: CreateMode::Persistent.as_i32(),
                 })

@@ -20,6 +20,7 @@ use ringkeeper_jute::{CreateMode, ErrorCode, MultiOp, OpCode};
 use super::answer::{Answer, Token};
 use super::generator::OpGenerator;
 use super::op::Op;
+use super::scenarios::Scenario;
 use super::side::{Outcome, Side};
 use super::translation::Translation;
 use super::{DiffConfig, DiffFailure, DiffReport};
@@ -32,11 +33,13 @@ const EVENT_GRACE: Duration = Duration::from_millis(250);
 /// Lines of each server's log in a harness-failure report.
 const LOG_TAIL_LINES: usize = 30;
 
-/// Which step of a seed: the root's create, a generated step, or a final close.
+/// Which step of a seed: the root's create, a generated step, a step of
+/// a fixed scenario, or a final close.
 #[derive(Debug, Clone, Copy)]
 pub enum Step {
     Setup,
     Generated(u32),
+    Scenario(&'static str, u32),
     Teardown(usize),
 }
 
@@ -45,6 +48,7 @@ impl fmt::Display for Step {
         match self {
             Step::Setup => f.write_str("setup (create the seed's root)"),
             Step::Generated(step) => write!(f, "step {step}"),
+            Step::Scenario(name, step) => write!(f, "scenario {name:?}, step {step}"),
             Step::Teardown(slot) => write!(f, "teardown (close session {slot})"),
         }
     }
@@ -53,6 +57,8 @@ impl fmt::Display for Step {
 struct SeedRun<'c, 's> {
     config: &'c DiffConfig,
     seed: u64,
+    /// The seed's root node, `/dt<seed>`.
+    root: String,
     a: Side<'s>,
     b: Side<'s>,
     translation: Translation,
@@ -67,41 +73,8 @@ pub fn run_seed(
     started: Instant,
     report: &mut DiffReport,
 ) -> Result<(), Box<DiffFailure>> {
-    let root = format!("/dt{seed}");
-    let harness = |server: &TestServer, error: ClientError| {
-        Box::new(DiffFailure::Harness {
-            seed,
-            step: "opening sessions".into(),
-            op: String::new(),
-            detail: format!("{} on {}: {error}", server.kind(), server.addr()),
-            log_tails: log_tails(servers),
-        })
-    };
-    let a = Side::open(servers[0], config.sessions).map_err(|e| harness(servers[0], e))?;
-    let b = Side::open(servers[1], config.sessions).map_err(|e| harness(servers[1], e))?;
-    let mut run = SeedRun {
-        config,
-        seed,
-        a,
-        b,
-        translation: Translation::new(),
-        history: VecDeque::new(),
-        started,
-    };
-    run.learn_sessions();
-
-    let setup = Op::Create {
-        session: 0,
-        op_code: OpCode::Create,
-        path: root.clone(),
-        data: Vec::new(),
-        acl: open_acl(),
-        flags: CreateMode::Persistent.as_i32(),
-        ttl_ms: 0,
-    };
-    run.step(Step::Setup, &setup, true, report)?;
-
-    let mut generator = OpGenerator::new(seed, &root, config.sessions);
+    let mut run = SeedRun::open(config, seed, servers, started, report)?;
+    let mut generator = OpGenerator::new(seed, &run.root, config.sessions);
     for step in 0..config.steps {
         if run.started.elapsed() > config.run_time_max {
             return Err(Box::new(DiffFailure::Harness {
@@ -122,13 +95,26 @@ pub fn run_seed(
     for (extra, op) in (config.steps..).zip(generator.finish()) {
         run.step(Step::Generated(extra), &op, true, report)?;
     }
+    run.teardown(report)
+}
 
-    for slot in 0..config.sessions {
-        let close = Op::CloseSession { session: slot };
-        run.step(Step::Teardown(slot), &close, false, report)?;
+/// Runs a fixed op sequence on two servers as one seed's steps: its own
+/// root (`/dt<seed>`) and sessions, every step compared as a generated
+/// one is.
+pub fn run_scenario(
+    config: &DiffConfig,
+    scenario: &Scenario,
+    seed: u64,
+    servers: [&TestServer; 2],
+    started: Instant,
+    report: &mut DiffReport,
+) -> Result<(), Box<DiffFailure>> {
+    let mut run = SeedRun::open(config, seed, servers, started, report)?;
+    let ops = (scenario.ops)(&run.root);
+    for (index, op) in (0..).zip(&ops) {
+        run.step(Step::Scenario(scenario.name, index), op, true, report)?;
     }
-    report.seeds_run += 1;
-    Ok(())
+    run.teardown(report)
 }
 
 /// Tells the generator which nodes server A's answer shows created or deleted.
@@ -244,7 +230,61 @@ fn events_text(events: &[WatchEvent]) -> String {
     format!("[{}]", texts.join(", "))
 }
 
-impl SeedRun<'_, '_> {
+impl<'c, 's> SeedRun<'c, 's> {
+    /// Opens the seed's sessions on both servers and creates its root
+    /// (compared, as the first step).
+    fn open(
+        config: &'c DiffConfig,
+        seed: u64,
+        servers: [&'s TestServer; 2],
+        started: Instant,
+        report: &mut DiffReport,
+    ) -> Result<Self, Box<DiffFailure>> {
+        let harness = |server: &TestServer, error: ClientError| {
+            Box::new(DiffFailure::Harness {
+                seed,
+                step: "opening sessions".into(),
+                op: String::new(),
+                detail: format!("{} on {}: {error}", server.kind(), server.addr()),
+                log_tails: log_tails(servers),
+            })
+        };
+        let a = Side::open(servers[0], config.sessions).map_err(|e| harness(servers[0], e))?;
+        let b = Side::open(servers[1], config.sessions).map_err(|e| harness(servers[1], e))?;
+        let mut run = SeedRun {
+            config,
+            seed,
+            root: format!("/dt{seed}"),
+            a,
+            b,
+            translation: Translation::new(),
+            history: VecDeque::new(),
+            started,
+        };
+        run.learn_sessions();
+        let setup = Op::Create {
+            session: 0,
+            op_code: OpCode::Create,
+            path: run.root.clone(),
+            data: Vec::new().into(),
+            acl: open_acl(),
+            flags: CreateMode::Persistent.as_i32(),
+            ttl_ms: 0,
+        };
+        run.step(Step::Setup, &setup, true, report)?;
+        Ok(run)
+    }
+
+    /// Closes every session (compared) and counts the seed as run.
+    fn teardown(mut self, report: &mut DiffReport) -> Result<(), Box<DiffFailure>> {
+        for slot in 0..self.config.sessions {
+            let close = Op::CloseSession { session: slot };
+            self.step(Step::Teardown(slot), &close, false, report)?;
+        }
+        report.seeds_run += 1;
+        Ok(())
+    }
+
     fn learn_sessions(&mut self) {
         for (a, b) in self.a.session_ids().into_iter().zip(self.b.session_ids()) {
             self.translation.learn_session(a, b);

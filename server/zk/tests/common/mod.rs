@@ -81,7 +81,7 @@ pub fn acl(perms: i32, scheme: &str, id: &str) -> Acl {
 pub fn create_request(path: &str, data: &[u8], flags: i32) -> CreateRequest {
     CreateRequest {
         path: path.to_string(),
-        data: data.to_vec(),
+        data: data.into(),
         acl: open_acl(),
         flags,
     }

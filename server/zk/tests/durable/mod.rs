@@ -46,7 +46,7 @@ pub fn open_acl() -> Vec<Acl> {
 pub fn create_request(path: &str, data: &[u8], flags: i32) -> CreateRequest {
     CreateRequest {
         path: path.to_string(),
-        data: data.to_vec(),
+        data: data.into(),
         acl: open_acl(),
         flags,
     }
@@ -268,7 +268,8 @@ pub fn recover(log: &[&[u8]], now_ms: u64) -> ZkServer {
 }
 
 /// One node as a client sees it, ACL included (not its cache number).
-pub type NodeListing = (String, Vec<u8>, Stat, Vec<Acl>);
+/// Path, data (None: null), Stat, ACL.
+pub type NodeListing = (String, Option<Vec<u8>>, Stat, Vec<Acl>);
 
 /// Every node of the tree, by path.
 pub fn listing(server: &ZkServer) -> Vec<NodeListing> {
@@ -277,7 +278,7 @@ pub fn listing(server: &ZkServer) -> Vec<NodeListing> {
     tree.walk(|path, node| {
         nodes.push((
             path.to_string(),
-            node.data().to_vec(),
+            node.data_or_null().map(<[u8]>::to_vec),
             tree.node_stat(node),
             tree.node_acl(node).to_vec(),
         ));

@@ -5,7 +5,7 @@
 //! points.
 
 use ringkeeper_jute::{
-    DeleteRequest, GetDataRequest, Jute, MultiOp, MultiRequest, OpCode, SetAclRequest,
+    DeleteRequest, GetDataRequest, Jute, MultiOp, MultiRequest, NodeData, OpCode, SetAclRequest,
     SetDataRequest, SyncRequest,
 };
 use ringkeeper_zk::ConnectOutcome;
@@ -115,7 +115,11 @@ impl Run {
                 mode,
                 data,
             } => {
-                let request = create_request(path(at), &[data], mode);
+                let mut request = create_request(path(at), &[data], mode);
+                // Now and then null data, which the log and snapshots keep.
+                if data % 5 == 0 {
+                    request.data = NodeData::NULL;
+                }
                 self.send(client, OpCode::Create, &request);
             }
             Op::Delete { client, path: at } => {
@@ -132,7 +136,11 @@ impl Run {
             } => {
                 let request = SetDataRequest {
                     path: path(at).into(),
-                    data: vec![data; 1 + usize::from(data % 3)],
+                    data: if data % 4 == 0 {
+                        NodeData::NULL
+                    } else {
+                        vec![data; 1 + usize::from(data % 3)].into()
+                    },
                     version: -1,
                 };
                 self.send(client, OpCode::SetData, &request);

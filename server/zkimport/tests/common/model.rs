@@ -7,14 +7,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ringkeeper_jute::{Acl, OpCode, Stat, StatPersisted};
+use ringkeeper_jute::{Acl, NodeData, OpCode, Stat, StatPersisted};
 use ringkeeper_zkimport::{
     ZkEphemeralType, ZkSnapshot, ZkTxn, ZkTxnRecord, CONTAINER_EPHEMERAL_OWNER,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelNode {
-    pub data: Vec<u8>,
+    pub data: NodeData,
     pub acl: Vec<Acl>,
     pub stat: StatPersisted,
     pub children: BTreeSet<String>,
@@ -23,7 +23,8 @@ pub struct ModelNode {
 /// A node as a client reads it: data, Stat, ACL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientView {
-    pub data: Vec<u8>,
+    /// As getData answers it: null stays null.
+    pub data: NodeData,
     pub stat: Stat,
     pub acl: Vec<Acl>,
 }
@@ -182,7 +183,7 @@ impl Model {
     fn create_node(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: &NodeData,
         acl: &[Acl],
         ephemeral_owner: i64,
         parent_cversion: i32,
@@ -207,7 +208,7 @@ impl Model {
         self.nodes.insert(
             path.to_string(),
             ModelNode {
-                data: data.to_vec(),
+                data: data.clone(),
                 acl: acl.to_vec(),
                 stat: StatPersisted {
                     czxid: zxid,

@@ -66,7 +66,7 @@ pub fn record(txn: &[u8]) -> Vec<u8> {
 pub fn create_txn(path: &str, data: &[u8]) -> Vec<u8> {
     CreateTxn {
         path: path.into(),
-        data: data.to_vec(),
+        data: data.into(),
         acl: open_acl(),
         ephemeral: false,
         parent_cversion: 1,
