@@ -31,6 +31,12 @@ impl InFlightQueue {
         oldest
     }
 
+    /// The newest request: tests read the xid an op was just sent with.
+    #[cfg(test)]
+    pub fn back(&self) -> Option<&InFlight> {
+        self.rest.back().or(self.head.as_ref())
+    }
+
     pub fn len(&self) -> usize {
         usize::from(self.head.is_some()) + self.rest.len()
     }
@@ -71,12 +77,14 @@ mod tests {
             queue.push_back(request(xid));
         }
         assert_eq!(queue.len(), 3);
+        assert_eq!(queue.back().map(|r| r.xid), Some(3));
         assert_eq!(queue.pop_front().map(|r| r.xid), Some(1));
         queue.push_back(request(4));
         let xids: Vec<i32> = std::iter::from_fn(|| queue.pop_front().map(|r| r.xid)).collect();
         assert_eq!(xids, [2, 3, 4]);
         assert!(queue.is_empty());
         assert_eq!(queue.pop_front().map(|r| r.xid), None);
+        assert_eq!(queue.back().map(|r| r.xid), None);
     }
 
     #[test]
@@ -89,6 +97,7 @@ mod tests {
         assert_eq!(xids, [1, 2, 3]);
         assert_eq!(queue.len(), 0);
         queue.push_back(request(9));
+        assert_eq!(queue.back().map(|r| r.xid), Some(9));
         queue.clear();
         assert!(queue.is_empty());
     }
