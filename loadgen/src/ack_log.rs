@@ -368,8 +368,9 @@ mod tests {
 
     fn target() -> OpTarget<'static> {
         OpTarget {
-            key_path: "/loadgen/k7",
-            other_key_path: "/loadgen/k8",
+            key_prefix: "/loadgen/k",
+            key: 7,
+            other_key: 8,
             dir_path: "/loadgen/dir",
             sequence_prefix: "/loadgen/s/n-",
             value: b"vvvv",

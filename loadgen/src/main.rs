@@ -108,7 +108,8 @@ fn run(config: LoadConfig) -> Result<ExitCode, String> {
 
     let shared = Arc::new(Shared {
         epoch: Instant::now(),
-        key_paths: layout.key_paths,
+        key_prefix: layout.key_prefix,
+        keys: layout.keys,
         dir_path: layout.dir_path,
         sequence_prefix: layout.sequence_prefix,
         value,

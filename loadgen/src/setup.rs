@@ -154,7 +154,9 @@ impl BlockingSession {
 
 /// The znode layout of a run.
 pub struct Layout {
-    pub key_paths: Vec<String>,
+    /// Key `i` is `{key_prefix}{i}`, for `i` in `0..keys`.
+    pub key_prefix: String,
+    pub keys: u32,
     pub dir_path: String,
     pub sequence_parent: String,
     pub sequence_prefix: String,
@@ -163,11 +165,18 @@ pub struct Layout {
 impl Layout {
     pub fn new(root: &str, keys: u32) -> Layout {
         Layout {
-            key_paths: (0..keys).map(|i| format!("{root}/k{i}")).collect(),
+            key_prefix: format!("{root}/k"),
+            keys,
             dir_path: format!("{root}/dir"),
             sequence_parent: format!("{root}/s"),
             sequence_prefix: format!("{root}/s/n-"),
         }
+    }
+
+    /// The path of key `key` (the load writes the same bytes with
+    /// `session::put_key_path`, without building a string).
+    pub fn key_path(&self, key: u32) -> String {
+        format!("{}{key}", self.key_prefix)
     }
 }
 
@@ -186,7 +195,7 @@ pub fn prepare(
     }
     let mut session = BlockingSession::connect(servers[0], session_timeout_ms)?;
     let mut creates: Vec<(String, &[u8])> = vec![(root.to_owned(), b"")];
-    creates.extend(layout.key_paths.iter().map(|p| (p.clone(), value)));
+    creates.extend((0..layout.keys).map(|key| (layout.key_path(key), value)));
     creates.push((layout.dir_path.clone(), b""));
     creates.extend((0..DIR_CHILDREN).map(|i| (format!("{}/c{i}", layout.dir_path), &b""[..])));
     creates.push((layout.sequence_parent.clone(), b""));

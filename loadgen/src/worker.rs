@@ -75,7 +75,9 @@ const TAG_RECV: u64 = 3;
 pub struct Shared {
     pub config: LoadConfig,
     pub epoch: Instant,
-    pub key_paths: Vec<String>,
+    /// Key `i` is `{key_prefix}{i}`, for `i` in `0..keys`.
+    pub key_prefix: String,
+    pub keys: u32,
     pub dir_path: String,
     pub sequence_prefix: String,
     pub value: Vec<u8>,
@@ -133,6 +135,10 @@ pub struct Worker {
     open_loop_interval_ns: Option<u64>,
     next_intended_ns: u64,
     completions: Vec<(u64, i32, u32)>,
+    /// Scratch for received bytes while no partial frame waits in the
+    /// session: replies are parsed here, in cache, and only a trailing
+    /// partial frame is copied to the session.
+    received: Vec<u8>,
     next_upkeep_ns: u64,
     /// Next session due for its first, paced connect.
     connect_cursor: usize,
@@ -250,6 +256,7 @@ impl Worker {
             open_loop_interval_ns,
             next_intended_ns: 0,
             completions: Vec::with_capacity(completion_entries as usize),
+            received: Vec::with_capacity(RECV_BUFFER_BYTES),
             next_upkeep_ns: 0,
             connect_cursor: 0,
             upkeep_cursor: 0,
@@ -510,13 +517,15 @@ impl Worker {
 
     fn issue(&mut self, index: usize, start_ns: u64) {
         let shared = &*self.shared;
-        let keys = shared.key_paths.len() as u64;
+        let keys = u64::from(shared.keys);
         let kind = shared.config.mix.choose(self.rng.next_f64());
-        let key = self.rng.below(keys) as usize;
-        let other_key = self.rng.below(keys) as usize;
+        // below(keys) < keys, a u32.
+        let key = self.rng.below(keys) as u32;
+        let other_key = self.rng.below(keys) as u32;
         let target = OpTarget {
-            key_path: &shared.key_paths[key],
-            other_key_path: &shared.key_paths[other_key],
+            key_prefix: &shared.key_prefix,
+            key,
+            other_key,
             dir_path: &shared.dir_path,
             sequence_prefix: &shared.sequence_prefix,
             value: &shared.value,

@@ -183,12 +183,19 @@ impl Worker {
     }
 
     pub(super) fn on_recv(&mut self, index: usize, result: i32, flags: u32, now_ns: u64) {
-        // Copy the bytes out and hand the buffer back before anything else.
+        // Copy the bytes out and hand the buffer back before anything else:
+        // into the worker's scratch buffer (hot in cache) when no partial
+        // frame waits, else behind the partial frame.
         let received = cqueue::buffer_select(flags).map(|buffer_id| {
             let len = result.max(0) as usize;
-            self.sessions[index]
-                .recv_buffer
-                .extend_from_slice(self.recv_ring.received(buffer_id, len));
+            let bytes = self.recv_ring.received(buffer_id, len);
+            let pending = &mut self.sessions[index].recv_buffer;
+            self.received.clear();
+            if pending.is_empty() {
+                self.received.extend_from_slice(bytes);
+            } else {
+                pending.extend_from_slice(bytes);
+            }
             self.recv_ring.recycle(buffer_id);
         });
         let session = &mut self.sessions[index];
@@ -233,11 +240,18 @@ impl Worker {
         }
     }
 
-    /// Handles every complete frame in the session's reassembly buffer;
-    /// false when the connection was dropped on the way.
+    /// Handles every complete frame received (in the scratch buffer, or
+    /// in the session's reassembly buffer behind a partial frame), and
+    /// keeps a trailing partial frame in the session; false when the
+    /// connection was dropped on the way.
     pub(super) fn process_frames(&mut self, index: usize, now_ns: u64) -> bool {
         let max_frame_bytes = self.shared.config.max_frame_bytes;
-        let mut buffer = std::mem::take(&mut self.sessions[index].recv_buffer);
+        let in_scratch = self.sessions[index].recv_buffer.is_empty();
+        let mut buffer = if in_scratch {
+            std::mem::take(&mut self.received)
+        } else {
+            std::mem::take(&mut self.sessions[index].recv_buffer)
+        };
         let mut offset = 0;
         let mut alive = true;
         while alive {
@@ -257,12 +271,22 @@ impl Worker {
                 }
             }
         }
-        if alive {
-            buffer.drain(..offset);
-        } else {
+        if in_scratch {
+            if alive && offset < buffer.len() {
+                self.sessions[index]
+                    .recv_buffer
+                    .extend_from_slice(&buffer[offset..]);
+            }
             buffer.clear();
+            self.received = buffer;
+        } else {
+            if alive {
+                buffer.drain(..offset);
+            } else {
+                buffer.clear();
+            }
+            self.sessions[index].recv_buffer = buffer;
         }
-        self.sessions[index].recv_buffer = buffer;
         alive
     }
 }
