@@ -799,6 +799,8 @@ def write_report(out_dir: str, argv: list[str], ds: Dataset, meta: dict, rows: l
                                    enumerate([r for r in rows if r["server"] == k and r["ok"]])]
                                for k in ("zk", "ringkeeper")},
                               "repeat", "seconds from exec to first good reply", logx=False, logy=True)
+    # line_chart's legend speaks of medians and ranges; here each dot is one restart
+    svg = svg.replace(">dot = median<", ">dot = one restart<").replace(">bar = min–max<", "><")
     with open(os.path.join(out_dir, "restart.svg"), "w") as f:
         f.write(svg)
     return "\n".join(L)
