@@ -65,6 +65,8 @@ pub struct DataTree {
     pub(crate) digest: u64,
     /// Paths with a quota (see [`crate::quota`]).
     pub(crate) quota_roots: QuotaRoots,
+    /// The parent the last restored node went under (see `restore_node`).
+    pub(crate) restore_parent: Option<(String, u32)>,
 }
 
 impl Default for DataTree {
@@ -91,6 +93,7 @@ impl DataTree {
             approximate_data_size: 0,
             digest: 0,
             quota_roots: QuotaRoots::default(),
+            restore_parent: None,
         };
         let root = Node::new(
             "",

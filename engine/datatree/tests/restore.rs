@@ -187,3 +187,68 @@ fn a_restored_tree_recounts_and_keeps_its_quotas() {
     assert_eq!(stats(&restored), b"count=3,bytes=7");
     assert_eq!(restored.digest(), restored.recompute_digest());
 }
+
+#[test]
+fn nodes_restore_in_any_parent_order_not_only_one_parent_after_another() {
+    // The restore remembers the last parent; a listing that goes back and
+    // forth between parents, or names a child of a start node, must not
+    // fool it.
+    let mut tree = DataTree::new();
+    for path in [
+        "/a",
+        "/b",
+        "/a/x",
+        "/b/y",
+        "/a/z",
+        "/zookeeper/extra",
+        "/a/x/deep",
+    ] {
+        tree.create_node(
+            path,
+            path.as_bytes(),
+            &acl(Perms::ALL, "world"),
+            0,
+            -1,
+            2,
+            10,
+        )
+        .unwrap_or_else(|e| panic!("{path}: {e:?}"));
+    }
+    let mut listed = snapshot(&tree);
+    // Shuffle the listing into an interleaved order that keeps parents first.
+    let order = [
+        "/",
+        "/zookeeper",
+        "/a",
+        "/b",
+        "/a/x",
+        "/b/y",
+        "/zookeeper/extra",
+        "/a/z",
+        "/a/x/deep",
+    ];
+    listed
+        .nodes
+        .retain(|(path, ..)| order.contains(&path.as_str()) || path.starts_with("/zookeeper"));
+    listed
+        .nodes
+        .sort_by_key(|(path, ..)| order.iter().position(|p| p == path).unwrap_or(order.len()));
+    let restored = restore(&listed);
+    assert_eq!(listing(&restored), listing(&tree));
+    assert_eq!(restored.digest(), tree.digest());
+
+    let mut fresh = DataTree::new();
+    fresh
+        .restore_node("/a", b"", -1, NodeStat::default())
+        .expect("/a");
+    fresh
+        .restore_node("/a/x", b"", -1, NodeStat::default())
+        .expect("/a/x");
+    assert_eq!(
+        fresh
+            .restore_node("/b/y", b"", -1, NodeStat::default())
+            .err(),
+        Some(TreeError::NoNode),
+        "a missing parent is refused even right after another parent was remembered"
+    );
+}
