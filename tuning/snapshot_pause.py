@@ -178,6 +178,11 @@ def run_once(kind: str, ds: restart.Dataset, run_dir: str, a, rep: int, runs_dir
     work = os.path.join(run_dir, "work")
     os.makedirs(work, exist_ok=True)
     restart.copy_dir(ds.zk if kind == "zk" else ds.rk, data)
+    if a.snapshot_only:  # drop the logged txns: the same tree, as import-zk left it, and an empty log
+        logs = os.path.join(data, "version-2") if kind == "zk" else data
+        for f in os.listdir(logs):
+            if f.startswith("log."):
+                os.remove(os.path.join(logs, f))
     snap_count = a.snap_count or choose_snap_count(a.rate, a.clients, a.warmup, a.first_after)
     row = {"server": kind, "repeat": rep, "snap_count": snap_count, "ok": False, "error": None}
     port = restart.ZK_PORT if kind == "zk" else restart.RK_PORT
@@ -288,7 +293,7 @@ def timeline_svg(panels: list[tuple[str, dict]], rate: float) -> str:
     import math
     w, ph, ml, mr, mt = 860, 230, 70, 120, 30
     pw = w - ml - mr
-    h = len(panels) * (ph + 60) + 20
+    h = len(panels) * (ph + 60) + 40
     ymax_ms = max([s["p999_ms"] for _, r in panels for s in r["seconds"]] + [1.0])
     ly0, ly1 = -2, max(0, math.ceil(math.log10(max(ymax_ms, TARGET_P999_MS))))
     xmax = max([s["at_s"] for _, r in panels for s in r["seconds"]] + [1])
@@ -307,7 +312,8 @@ def timeline_svg(panels: list[tuple[str, dict]], rate: float) -> str:
         o.append(f'<text x="{ml}" y="{top - 10}" font-size="14" font-weight="bold">{benchlib._esc(title)}: '
                  f'write latency per second (open loop, {rate:g} setData/s)</text>')
         for a, b in r.get("windows", {}).get("spans_s", []):
-            o.append(f'<rect x="{X(max(a, 0)):.1f}" y="{top}" width="{max(X(b) - X(max(a, 0)), 1.5):.1f}" '
+            a, b = max(a, 0.0), min(b, xmax)  # a snapshot may end after the last second
+            o.append(f'<rect x="{X(a):.1f}" y="{top}" width="{max(X(b) - X(a), 1.5):.1f}" '
                      f'height="{ph}" fill="#fdd9a0" opacity="0.7"><title>snapshot {a:.2f}-{b:.2f} s</title></rect>')
         for e in range(ly0, ly1 + 1):
             y = Y(10.0 ** e)
@@ -359,7 +365,9 @@ def write_report(out, argv, ds, meta, a, rows, facts, before, after) -> None:
     sc = rows[0]["snap_count"] if rows else None
     L += ["## Setup", "",
           f"- data: restart.py's prepared dirs ({ds.znodes:,} znodes of {ds.value_size} B under {ds.parents} parents "
-          f"+ {ds.txns:,} setData in the log), a fresh copy per run; forceSync=yes; snapCount={sc} on both "
+          + ("; its log files removed (--snapshot-only): the servers start from the snapshot with an empty log"
+             if a.snapshot_only else f" + {ds.txns:,} setData in the log")
+          + f"), a fresh copy per run; forceSync=yes; snapCount={sc} on both "
           f"(first snapshot between ~{a.first_after:g} s and ~{2 * a.first_after + a.warmup:g} s into the "
           "measured window; later ones may follow)",
           f"- load: loadgen open loop, {a.clients} sessions, setData only (`--mix set=1`), {a.rate:g} ops/s, "
@@ -440,6 +448,8 @@ def main(argv=None) -> int:
                    help="earliest start of the first snapshot, seconds after measuring starts")
     p.add_argument("--snap-count", type=int, default=0, help="0: chosen from --rate (choose_snap_count)")
     p.add_argument("--loadgen", default=benchlib.DEFAULT_LOADGEN)
+    p.add_argument("--snapshot-only", action="store_true",
+                   help="start from the snapshot alone (the data's log files removed): no recovered log")
     p.add_argument("--out", default=None)
     a = p.parse_args(argv)
     for b in (a.loadgen, a.ringkeeper):
