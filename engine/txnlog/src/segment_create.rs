@@ -16,7 +16,7 @@ use crate::format::{SegmentHeader, SEGMENT_HEADER_BYTES};
 use crate::segment_name::{segment_file_name, temp_file_name, PREALLOC_FILE_NAME};
 use crate::storage::Storage;
 
-/// Zeros are written in chunks of this many bytes.
+/// Zeros are written, and fdatasync'd, in chunks of this many bytes.
 pub const ZERO_FILL_CHUNK_BYTES: usize = 1024 * 1024;
 
 fn fail(op: IoOp, path: &Path, offset: Option<u64>, error: io::Error) -> FatalError {
@@ -24,7 +24,7 @@ fn fail(op: IoOp, path: &Path, offset: Option<u64>, error: io::Error) -> FatalEr
 }
 
 /// Creates `path` afresh (removing a leftover) and writes `size_bytes`:
-/// `header` (if any) then zeros, in aligned chunks; then fdatasyncs it.
+/// `header` (if any) then zeros, in aligned chunks, each fdatasync'd.
 /// Written zeros, not a sparse hole or fallocate: later fdatasyncs then
 /// change no block allocation, so they write data only.
 fn create_zero_filled<S: Storage>(
@@ -66,10 +66,13 @@ fn create_zero_filled<S: Storage>(
             .pwrite(&file, offset, &source.as_slice()[..length])
             .map_err(|error| fail(IoOp::CreateSegment, path, Some(offset), error))?;
         offset += length as u64;
+        // One chunk at a time reaches the device: a whole segment (64 MiB by
+        // default) flushed by one fdatasync would queue ahead of the log's
+        // own fdatasyncs on the same device and stall commits for its length.
+        storage
+            .fdatasync(&file)
+            .map_err(|error| fail(IoOp::Fdatasync, path, Some(offset), error))?;
     }
-    storage
-        .fdatasync(&file)
-        .map_err(|error| fail(IoOp::Fdatasync, path, None, error))?;
     Ok(file)
 }
 
