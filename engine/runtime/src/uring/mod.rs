@@ -43,6 +43,9 @@ const SUBMISSION_QUEUE_ENTRIES: u32 = 1024;
 /// The completion queue holds at most this many entries (the kernel's limit is larger; beyond
 /// it completions wait in the kernel's overflow list, IORING_FEAT_NODROP).
 const COMPLETION_QUEUE_ENTRIES_MAX: u32 = 65_536;
+/// The completion queue holds at least this many entries, also the floor [`build_ring`] shrinks
+/// it to when the kernel cannot allocate a larger one.
+const COMPLETION_QUEUE_ENTRIES_MIN: u32 = SUBMISSION_QUEUE_ENTRIES * 2;
 /// Registered-file slots per core at most.
 const FIXED_FILES_MAX: usize = 65_536;
 const BUFFER_GROUP: u16 = 0;
@@ -131,7 +134,7 @@ impl IoUringBackend {
         let completion_entries = (config.connections_per_core_max as u64 * 4 + 1024)
             .next_power_of_two()
             .clamp(
-                u64::from(SUBMISSION_QUEUE_ENTRIES) * 2,
+                u64::from(COMPLETION_QUEUE_ENTRIES_MIN),
                 u64::from(COMPLETION_QUEUE_ENTRIES_MAX),
             ) as u32;
         let ring = build_ring(SUBMISSION_QUEUE_ENTRIES, completion_entries)?;
@@ -521,9 +524,6 @@ impl Drop for IoUringBackend {
     }
 }
 
-/// A ring with SINGLE_ISSUER + DEFER_TASKRUN (Linux 6.1+), else COOP_TASKRUN (5.19+), else
-/// no flags: EINVAL means the kernel does not know a flag, any other error is final. A ring
-/// without IORING_FEAT_EXT_ARG (the wait's timeout) is refused.
 /// Builds a ring, with the largest completion queue the kernel can allocate: its rings need
 /// physically contiguous pages, which a long-running host with a full page cache may lack for a
 /// moment (io_uring_setup fails with ENOMEM, seen here on a restart). The queue is then halved,
@@ -541,9 +541,6 @@ fn build_ring(entries: u32, completion_entries: u32) -> io::Result<IoUring> {
     }
     Ok(ring)
 }
-
-/// The smallest completion queue [`build_ring`] falls back to.
-const COMPLETION_QUEUE_ENTRIES_MIN: u32 = SUBMISSION_QUEUE_ENTRIES * 2;
 
 /// Calls `build` with `entries`, halving them while it fails with ENOMEM and they stay at or
 /// above [`COMPLETION_QUEUE_ENTRIES_MIN`]; returns what was built and with how many entries.
@@ -570,8 +567,10 @@ fn shrink_on_enomem<T>(
     }
 }
 
-/// One ring with `completion_entries`, trying the fastest setup flags first. Errors are the
-/// kernel's, unwrapped (the caller names the call).
+/// One ring with `completion_entries`: with SINGLE_ISSUER + DEFER_TASKRUN (Linux 6.1+), else
+/// COOP_TASKRUN (5.19+), else no flags; EINVAL means the kernel does not know a flag, any other
+/// error is final. A ring without IORING_FEAT_EXT_ARG (the wait's timeout) is refused. Errors
+/// are the kernel's, unwrapped (the caller names the call).
 fn build_ring_sized(entries: u32, completion_entries: u32) -> io::Result<IoUring> {
     let attempts: [fn(&mut io_uring::Builder); 3] = [
         |builder| {
