@@ -56,7 +56,7 @@ const TAG_RECV: u64 = 3;
 const TAG_SEND: u64 = 4;
 /// Cancel of one connection's recv (pause).
 const TAG_CANCEL: u64 = 5;
-/// Cancel of every op on a released connection's socket.
+/// Cancel of a released connection's armed recv or in-flight send.
 const TAG_TEARDOWN: u64 = 6;
 /// Cancel of every op in the ring (shutdown).
 const TAG_CANCEL_ALL: u64 = 7;
@@ -194,6 +194,15 @@ impl IoUringBackend {
         self.push(entry);
     }
 
+    /// Asks the kernel to cancel connection `slot`'s op `op_tag` (found by its user_data); the
+    /// cancel completes under `cancel_tag`.
+    fn cancel_op(&mut self, slot: u32, op_tag: u64, cancel_tag: u64) {
+        let entry = opcode::AsyncCancel2::new(CancelBuilder::user_data(user_data(slot, op_tag)))
+            .build()
+            .user_data(user_data(slot, cancel_tag));
+        self.push(entry);
+    }
+
     /// Keeps the memory unreaped ops may still write into (the buffer ring, the wake buffer)
     /// forever, rather than free it under the kernel.
     fn leak_kernel_buffers(&mut self) {
@@ -324,11 +333,7 @@ impl IoUringBackend {
                 let send = conn.backend.send_in_flight.then_some(TAG_SEND);
                 for tag in [recv, send].into_iter().flatten() {
                     conn.backend.ops_in_flight += 1;
-                    let entry =
-                        opcode::AsyncCancel2::new(CancelBuilder::user_data(user_data(slot, tag)))
-                            .build()
-                            .user_data(user_data(slot, TAG_TEARDOWN));
-                    self.push(entry);
+                    self.cancel_op(slot, tag, TAG_TEARDOWN);
                 }
             }
             if conn.backend.ops_in_flight == 0 {
@@ -363,11 +368,7 @@ impl IoUringBackend {
         } else if conn.backend.recv_armed && !conn.backend.cancel_pending {
             conn.backend.cancel_pending = true;
             conn.backend.ops_in_flight += 1;
-            let entry =
-                opcode::AsyncCancel2::new(CancelBuilder::user_data(user_data(slot, TAG_RECV)))
-                    .build()
-                    .user_data(user_data(slot, TAG_CANCEL));
-            self.push(entry);
+            self.cancel_op(slot, TAG_RECV, TAG_CANCEL);
         }
         if !conn.backend.send_in_flight {
             let fixed = conn.backend.fixed;
