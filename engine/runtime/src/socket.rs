@@ -5,6 +5,7 @@ use std::io;
 use std::mem::{size_of, zeroed};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
 
 /// A nonblocking listening socket on `address` with SO_REUSEADDR and SO_REUSEPORT: every core
 /// binds one to the same address and the kernel spreads incoming connections across them.
@@ -32,27 +33,25 @@ const ADDRESS_IN_USE_RETRY_MS: u64 = 20;
 /// [`ADDRESS_IN_USE_WAIT_MS`]. SO_REUSEPORT would otherwise let a second server of the same user
 /// share the port silently; this probe binds without it, so any listener present makes it fail.
 pub(crate) fn check_address_free(address: SocketAddr) -> io::Result<()> {
-    let deadline =
-        std::time::Instant::now() + std::time::Duration::from_millis(ADDRESS_IN_USE_WAIT_MS);
+    let deadline = Instant::now() + Duration::from_millis(ADDRESS_IN_USE_WAIT_MS);
+    // A failed bind leaves the socket unbound: the same one tries again.
+    let fd = tcp_socket(address)?;
+    set_int_option(&fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
     loop {
-        let fd = tcp_socket(address)?;
-        set_int_option(&fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
-        match bind(&fd, address) {
+        let error = match bind(&fd, address) {
             Ok(()) => return Ok(()),
-            Err(error)
-                if error.kind() == io::ErrorKind::AddrInUse
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(ADDRESS_IN_USE_RETRY_MS));
-            }
-            Err(error) if error.kind() == io::ErrorKind::AddrInUse => {
-                return Err(io::Error::new(
-                    error.kind(),
-                    format!("{address}: {error} (still in use after {ADDRESS_IN_USE_WAIT_MS} ms)"),
-                ))
-            }
-            Err(error) => return Err(io::Error::new(error.kind(), format!("{address}: {error}"))),
+            Err(error) => error,
+        };
+        if error.kind() != io::ErrorKind::AddrInUse {
+            return Err(io::Error::new(error.kind(), format!("{address}: {error}")));
         }
+        if Instant::now() >= deadline {
+            return Err(io::Error::new(
+                error.kind(),
+                format!("{address}: {error} (still in use after {ADDRESS_IN_USE_WAIT_MS} ms)"),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(ADDRESS_IN_USE_RETRY_MS));
     }
 }
 
