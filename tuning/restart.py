@@ -16,7 +16,7 @@ cache warm: the copy was just written). forceSync=yes, data dir on / (ext4).
 
 The prepared data (--data-root, default /var/tmp/ringkeeper-figures/<size>)
 is kept and reused by later runs and by snapshot_pause.py; --rebuild makes
-it again. How it is made (see build_dataset): ZooKeeper gets the znodes via
+it again. How it is made (see Dataset.build): ZooKeeper gets the znodes via
 the raw protocol (pipelined creates), is restarted once so that its startup
 snapshot holds them all (ZooKeeper 3.8 takes a snapshot after loading, in
 ZooKeeperServer.loadData), and the logs before that snapshot are removed;
@@ -25,25 +25,21 @@ snapshot, empty log); then the same --txns setData (same keys, same values,
 same order) go to each server with snapCount high enough that neither takes
 a snapshot, so each ends as "snapshot + txns in the log" over the same tree.
 
-Also the shared pieces of snapshot_pause.py: ZkWire (a raw-protocol
-ZooKeeper client), Dataset, starting either server on a given data dir,
-results headers. Python 3.11 standard library only.
+Also the shared pieces of snapshot_pause.py: Dataset, starting either
+server on a given data dir, results headers. The raw-protocol ZooKeeper
+client (ZkWire, the restart probe) is zkwire.py. Python 3.11 standard
+library only.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
-import errno
 import functools
 import json
 import os
 import random
 import re
-import selectors
 import shutil
-import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -53,257 +49,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import benchlib  # noqa: E402
 import zkharness  # noqa: E402
+import zkwire  # noqa: E402
+from zkwire import OP_CREATE, OP_SET_DATA, ZkWire, create_body, set_data_body  # noqa: E402
 
 DATA_ROOT_DEFAULT = "/var/tmp/ringkeeper-figures"
 ZK_PORT = 24181  # away from compare.py's 2181 and 2281: other benchmarks share the machine
 RK_PORT = 24281
-POLL_INTERVAL_S = 0.005
-# Probes open at once, and how long one may wait for its answers.
-PROBES_MAX = 800
-PROBE_LIFETIME_S = 3.0
 # A snapCount so large that no snapshot is taken while preparing (ZooKeeper
 # and ringkeeper both snapshot after snapCount/2 + rand(snapCount/2) txns).
 SNAP_COUNT_NEVER = 100_000_000
-PIPELINE_WINDOW = 2000
 RESTART_TIMEOUT_S = 300.0
-
-OP_CREATE, OP_GET_DATA, OP_SET_DATA, OP_CLOSE = 1, 4, 5, -11
-ERR_NODE_EXISTS = -110
-
-
-# --------------------------------------------------------------------------
-# a raw-protocol ZooKeeper client (enough for create / setData / getData)
-# --------------------------------------------------------------------------
-
-def _ustring(s: str) -> bytes:
-    b = s.encode()
-    return struct.pack(">i", len(b)) + b
-
-
-def _buffer(b: bytes) -> bytes:
-    return struct.pack(">i", len(b)) + b
-
-
-# OPEN_ACL_UNSAFE: one ACL, perms ALL (31), world:anyone
-_OPEN_ACL = struct.pack(">ii", 1, 31) + _ustring("world") + _ustring("anyone")
-
-
-def create_body(path: str, data: bytes) -> bytes:
-    return _ustring(path) + _buffer(data) + _OPEN_ACL + struct.pack(">i", 0)
-
-
-def set_data_body(path: str, data: bytes) -> bytes:
-    return _ustring(path) + _buffer(data) + struct.pack(">i", -1)
-
-
-def get_data_body(path: str) -> bytes:
-    return _ustring(path) + b"\0"
-
-
-def _frame_of(payload: bytes) -> bytes:
-    return struct.pack(">i", len(payload)) + payload
-
-
-def connect_request(session_timeout_ms: int) -> bytes:
-    # protocolVersion, lastZxidSeen, timeOut, sessionId, passwd (16 zero bytes), readOnly
-    return _frame_of(struct.pack(">iqiqi16s?", 0, 0, session_timeout_ms, 0, 16, b"\0" * 16, False))
-
-
-def _take_frame(buf: bytearray) -> bytes | None:
-    if len(buf) < 4:
-        return None
-    (n,) = struct.unpack_from(">i", buf)
-    if n < 0 or n > 1 << 24:
-        raise ConnectionError(f"bad frame length {n}")
-    if len(buf) < 4 + n:
-        return None
-    frame = bytes(buf[4:4 + n])
-    del buf[:4 + n]
-    return frame
-
-
-class ZkWire:
-    """One ZooKeeper session over a plain socket: handshake, pipelined
-    requests, replies in order (the protocol answers a session in order)."""
-
-    def __init__(self, port: int, host: str = zkharness.HOST, timeout: float = 30.0,
-                 session_timeout_ms: int = 30000):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.sock.settimeout(timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = bytearray()
-        self.xid = 0
-        self.sock.sendall(connect_request(session_timeout_ms))
-        resp = self._frame()
-        _proto, neg_timeout, self.session_id = struct.unpack(">iiq", resp[:16])
-        if neg_timeout <= 0 or self.session_id == 0:
-            raise ConnectionError("server refused the session")
-
-    def _frame(self) -> bytes:
-        while True:
-            frame = _take_frame(self.buf)
-            if frame is not None:
-                return frame
-            chunk = self.sock.recv(1 << 20)
-            if not chunk:
-                raise ConnectionError("connection closed by server")
-            self.buf += chunk
-
-    def _request(self, op: int, body: bytes) -> bytes:
-        self.xid += 1
-        return _frame_of(struct.pack(">ii", self.xid, op) + body)
-
-    def _reply(self) -> tuple[int, int, bytes]:
-        frame = self._frame()
-        xid, zxid, err = struct.unpack_from(">iqi", frame)
-        return err, zxid, frame[16:]
-
-    def call(self, op: int, body: bytes) -> tuple[int, int, bytes]:
-        self.sock.sendall(self._request(op, body))
-        return self._reply()
-
-    def get_data(self, path: str) -> tuple[int, bytes | None]:
-        err, _zxid, rest = self.call(OP_GET_DATA, get_data_body(path))
-        if err != 0:
-            return err, None
-        (n,) = struct.unpack_from(">i", rest)
-        return 0, rest[4:4 + n] if n >= 0 else b""
-
-    def pipeline(self, requests, window: int = PIPELINE_WINDOW) -> collections.Counter:
-        """Sends (op, body) requests with up to 2 x window in flight; returns
-        a Counter of error codes and the highest zxid under key 'zxid'."""
-        errors: collections.Counter = collections.Counter()
-        last_zxid = 0
-        pending = 0
-        batch = []
-        for op, body in requests:
-            batch.append(self._request(op, body))
-            if len(batch) >= window:
-                self.sock.sendall(b"".join(batch))
-                pending += len(batch)
-                batch = []
-                while pending > window:
-                    err, zxid, _ = self._reply()
-                    errors[err] += 1
-                    last_zxid = max(last_zxid, zxid)
-                    pending -= 1
-        if batch:
-            self.sock.sendall(b"".join(batch))
-            pending += len(batch)
-        while pending:
-            err, zxid, _ = self._reply()
-            errors[err] += 1
-            last_zxid = max(last_zxid, zxid)
-            pending -= 1
-        errors["zxid"] = last_zxid
-        return errors
-
-    def close(self):
-        try:
-            self.sock.sendall(self._request(OP_CLOSE, b""))
-            self.sock.settimeout(2.0)
-            self._frame()
-        except OSError:
-            pass
-        except ConnectionError:
-            pass
-        finally:
-            self.sock.close()
-
-
-def first_reply(port: int, path: str, expect: bytes, deadline: float, alive,
-                host: str = zkharness.HOST) -> dict:
-    """Opens a fresh probe connection every POLL_INTERVAL_S (non-blocking,
-    many at once): ConnectRequest, then getData(path) once the session is
-    granted. Returns when a getData answers with `expect`. A server may
-    accept connections before it serves (ZooKeeper binds its port before
-    loading) and leave them unanswered, so no probe waits for an older
-    one; each is dropped after PROBE_LIFETIME_S."""
-    sel = selectors.DefaultSelector()
-    probes: dict = {}
-    outcomes: collections.Counter = collections.Counter()
-    attempts = 0
-    hello = connect_request(30000)
-    ask = _frame_of(struct.pack(">ii", 1, OP_GET_DATA) + get_data_body(path))
-    next_open = time.monotonic()
-
-    def drop(s, why):
-        if why:
-            outcomes[why] += 1
-        sel.unregister(s)
-        probes.pop(s, None)
-        s.close()
-
-    try:
-        while True:
-            now = time.monotonic()
-            if now >= next_open and len(probes) < PROBES_MAX:
-                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                s.setblocking(False)
-                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                attempts += 1
-                err = s.connect_ex((host, port))
-                if err in (0, errno.EINPROGRESS):
-                    sel.register(s, selectors.EVENT_WRITE)
-                    probes[s] = {"state": "connecting", "buf": bytearray(), "opened": now}
-                else:
-                    outcomes[errno.errorcode.get(err, str(err))] += 1
-                    s.close()
-                next_open = now + POLL_INTERVAL_S
-            for key, _ev in sel.select(max(0.0, next_open - time.monotonic())):
-                s = key.fileobj
-                p = probes[s]
-                if p["state"] == "connecting":
-                    err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-                    if err:
-                        drop(s, errno.errorcode.get(err, str(err)))
-                        continue
-                    s.send(hello)
-                    p["state"] = "hello"
-                    sel.modify(s, selectors.EVENT_READ)
-                    continue
-                try:
-                    data = s.recv(65536)
-                except OSError as e:
-                    drop(s, errno.errorcode.get(e.errno, type(e).__name__))
-                    continue
-                if not data:
-                    drop(s, f"closed during {p['state']}")
-                    continue
-                p["buf"] += data
-                frame = _take_frame(p["buf"])
-                if frame is None:
-                    continue
-                if p["state"] == "hello":
-                    _proto, neg_timeout, session_id = struct.unpack_from(">iiq", frame)
-                    if neg_timeout <= 0 or session_id == 0:
-                        drop(s, "session refused")
-                        continue
-                    s.send(ask)
-                    p["state"] = "get"
-                    frame = _take_frame(p["buf"])
-                    if frame is None:
-                        continue
-                _xid, _zxid, err = struct.unpack_from(">iqi", frame)
-                if err == 0:
-                    (n,) = struct.unpack_from(">i", frame, 16)
-                    if frame[20:20 + n] == expect:
-                        return {"attempts": attempts, "outcomes": dict(outcomes)}
-                    drop(s, "wrong data")
-                else:
-                    drop(s, f"error {err}")
-            for s, p in list(probes.items()):
-                if now - p["opened"] > PROBE_LIFETIME_S:
-                    drop(s, f"no answer in {PROBE_LIFETIME_S:g} s ({p['state']})")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no good reply after {attempts} probes: {dict(outcomes)}")
-            if not alive():
-                raise RuntimeError(f"server exited while starting ({dict(outcomes)})")
-    finally:
-        for s in list(probes):
-            sel.unregister(s)
-            s.close()
-        sel.close()
 
 
 # --------------------------------------------------------------------------
@@ -692,7 +447,7 @@ def restart_once(kind: str, ds: Dataset, run_dir: str, rk_binary: str, heap: str
     t0 = time.monotonic()
     try:
         zk_spawn(c) if kind == "zk" else rk.spawn()
-        probe = first_reply(port, ds.known_path, ds.known_value, t0 + RESTART_TIMEOUT_S, alive)
+        probe = zkwire.first_reply(port, ds.known_path, ds.known_value, t0 + RESTART_TIMEOUT_S, alive)
         row["restart_s"] = round(time.monotonic() - t0, 4)
         row.update(probe)
         pid = pids()[0]
@@ -787,7 +542,7 @@ def write_report(out_dir: str, argv: list[str], ds: Dataset, meta: dict, rows: l
           "Method: the time runs from just before `Popen` (fork+exec of `java ...` or `ringkeeper zoo.cfg`) to "
           "the reply of a getData over a fresh connection that returns the expected data. A probe is a new "
           "TCP connection, a ConnectRequest and a getData; refused or dropped connections are retried "
-          f"every {POLL_INTERVAL_S * 1000:.0f} ms. ZooKeeper binds its port before loading and closes "
+          f"every {zkwire.POLL_INTERVAL_S * 1000:.0f} ms. ZooKeeper binds its port before loading and closes "
           "connections until it serves; ringkeeper binds after recovery. ZooKeeper 3.8 writes a full "
           "snapshot after loading and before serving (ZooKeeperServer.loadData -> takeSnapshot), which is "
           "part of its restart time.", ""]

@@ -173,6 +173,14 @@ def _recv_exact(s: socket.socket, n: int) -> bytes:
     return buf
 
 
+def connect_request(session_timeout_ms: int) -> bytes:
+    """A new session's ConnectRequest, framed: int protocolVersion, long
+    lastZxidSeen, int timeOut, long sessionId, buffer passwd (int len + 16
+    zero bytes), bool readOnly."""
+    body = struct.pack(">iqiqi16s?", 0, 0, session_timeout_ms, 0, 16, b"\0" * 16, False)
+    return struct.pack(">i", len(body)) + body
+
+
 def zk_handshake(port: int, host: str = HOST, timeout: float = 3.0, session_timeout_ms: int = 10000) -> int:
     """Open a real ZooKeeper session (ConnectRequest), then close it (closeSession).
 
@@ -182,10 +190,7 @@ def zk_handshake(port: int, host: str = HOST, timeout: float = 3.0, session_time
     """
     with socket.create_connection((host, port), timeout=timeout) as s:
         s.settimeout(timeout)
-        # ConnectRequest: int protocolVersion, long lastZxidSeen, int timeOut,
-        # long sessionId, buffer passwd (int len + bytes), bool readOnly
-        body = struct.pack(">iqiqi16s?", 0, 0, session_timeout_ms, 0, 16, b"\0" * 16, False)
-        s.sendall(struct.pack(">i", len(body)) + body)
+        s.sendall(connect_request(session_timeout_ms))
         (n,) = struct.unpack(">i", _recv_exact(s, 4))
         if n < 16 or n > 1 << 20:
             raise ConnectionError(f"bad ConnectResponse length {n}")
