@@ -161,21 +161,6 @@ def zk_cluster(data_dir: str, work_dir: str, snap_count: int, heap: str, port: i
     return c
 
 
-def zk_spawn(c: zkharness.ZkCluster) -> None:
-    """zkharness's start() without its readiness wait: the caller times it."""
-    m = c.members[0]
-    if not zkharness.port_free(m.client_port):
-        raise RuntimeError(f"port {m.client_port} is in use")
-    c._write_config(m)
-    with zkharness._LIVE_LOCK:
-        zkharness._LIVE.add(c)
-    with open(m.out, "wb") as out:
-        m.proc = subprocess.Popen(c.command_line(m), stdin=subprocess.DEVNULL, stdout=out,
-                                  stderr=subprocess.STDOUT, cwd=m.dir,
-                                  preexec_fn=functools.partial(zkharness._child_setup, c.cpus),
-                                  start_new_session=True)
-
-
 class RkServer:
     """ringkeeper on a given data dir; stderr lines kept with their arrival
     time (unix seconds), also copied to `log_path`."""
@@ -439,18 +424,16 @@ def restart_once(kind: str, ds: Dataset, run_dir: str, rk_binary: str, heap: str
     work = os.path.join(run_dir, "work")
     os.makedirs(work, exist_ok=True)
     if kind == "zk":
-        c = zk_cluster(data, work, SNAP_COUNT_NEVER, heap)
-        port, pids, alive = ZK_PORT, (lambda: c.pids), c.alive
+        server, port = zk_cluster(data, work, SNAP_COUNT_NEVER, heap), ZK_PORT
     else:
-        rk = RkServer(rk_binary, data, work, SNAP_COUNT_NEVER)
-        port, pids, alive = RK_PORT, (lambda: rk.pids), rk.alive
+        server, port = RkServer(rk_binary, data, work, SNAP_COUNT_NEVER), RK_PORT
     t0 = time.monotonic()
     try:
-        zk_spawn(c) if kind == "zk" else rk.spawn()
-        probe = zkwire.first_reply(port, ds.known_path, ds.known_value, t0 + RESTART_TIMEOUT_S, alive)
+        server.spawn()
+        probe = zkwire.first_reply(port, ds.known_path, ds.known_value, t0 + RESTART_TIMEOUT_S, server.alive)
         row["restart_s"] = round(time.monotonic() - t0, 4)
         row.update(probe)
-        pid = pids()[0]
+        pid = server.pids[0]
         row["rss_at_first_reply"] = zkharness.proc_rss(pid)
         time.sleep(2.0)
         row["rss_after_2s"] = zkharness.proc_rss(pid)
@@ -459,18 +442,17 @@ def restart_once(kind: str, ds: Dataset, run_dir: str, rk_binary: str, heap: str
         row["error"] = f"{type(e).__name__}: {e}"
     finally:
         if kind == "zk":
-            row["log_tail"] = c.members[0].log_tail(8) if not row["ok"] else None
-            row.update(zk_log_timings(c.members[0].log))
-            c.stop(30.0)
-            c.cleanup()
+            row["log_tail"] = server.members[0].log_tail(8) if not row["ok"] else None
+            row.update(zk_log_timings(server.members[0].log))
+            zk_stop(server)
         else:
-            rk.stop()
-            for _, line in rk.lines:
+            server.stop()
+            for _, line in server.lines:
                 m = _RK_RECOVERED.search(line)
                 if m:
                     row.update({"rk_recovered_from": m.group(1), "rk_txns_replayed": int(m.group(2)),
                                 "rk_last_zxid": m.group(3), "rk_recovery_ms": int(m.group(4))})
-            row["log_tail"] = rk.tail(8) if not row["ok"] else None
+            row["log_tail"] = server.tail(8) if not row["ok"] else None
     shutil.rmtree(run_dir, ignore_errors=True)
     return row
 

@@ -188,19 +188,14 @@ def run_once(kind: str, ds: restart.Dataset, run_dir: str, a, rep: int, runs_dir
     port = restart.ZK_PORT if kind == "zk" else restart.RK_PORT
     if kind == "zk":
         server = restart.zk_cluster(data, work, snap_count, a.zk_heap)
-        restart.zk_spawn(server)
-        pids = server.pids
     else:
         server = restart.RkServer(os.path.abspath(a.ringkeeper), data, work, snap_count)
-        server.spawn()
-        pids = server.pids
+    server.spawn()
+    pids = server.pids
     name = f"{kind}-{rep}"
     plot = os.path.join(runs_dir, f"{name}-loadgen.svg")
     try:
-        if kind == "zk":
-            server.wait_ready(restart.RESTART_TIMEOUT_S)
-        else:
-            server.wait_ready()
+        server.wait_ready(restart.RESTART_TIMEOUT_S)
         ready_unix = time.time()
         row["rss_before_bytes"] = zkharness.proc_rss(pids[0])["rss"]
         cmd = [os.path.abspath(a.loadgen), "--servers", f"{zkharness.HOST}:{port}", "--clients", str(a.clients),
@@ -241,8 +236,7 @@ def run_once(kind: str, ds: restart.Dataset, run_dir: str, a, rep: int, runs_dir
     finally:
         if kind == "zk":
             shutil.copy(server.members[0].log, os.path.join(runs_dir, f"{name}-zookeeper.log"))
-            server.stop(30.0)
-            server.cleanup()
+            restart.zk_stop(server)
         else:
             server.stop()
             shutil.copy(server.log_path, os.path.join(runs_dir, f"{name}-ringkeeper.log"))

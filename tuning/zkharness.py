@@ -495,6 +495,18 @@ class ZkCluster:
                 MAIN_CLASS, m.cfg]
 
     def start(self, ready_timeout: float = 90.0) -> "ZkCluster":
+        self.spawn()
+        try:
+            self.wait_ready(ready_timeout)
+        except BaseException:
+            self.stop()
+            self.cleanup()
+            raise
+        return self
+
+    def spawn(self) -> None:
+        """Writes the configs and starts the JVM(s) without waiting for them
+        to serve (start() waits; a caller timing the startup waits itself)."""
         for m in self.members:
             for p in (m.client_port, m.peer_port, m.election_port):
                 if p is not None and not port_free(p):
@@ -510,13 +522,6 @@ class ZkCluster:
                                           stderr=subprocess.STDOUT, cwd=m.dir,
                                           preexec_fn=functools.partial(_child_setup, self.cpus),
                                           start_new_session=True)
-        try:
-            self.wait_ready(ready_timeout)
-        except BaseException:
-            self.stop()
-            self.cleanup()
-            raise
-        return self
 
     def wait_ready(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
