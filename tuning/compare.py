@@ -29,6 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import benchlib as bl  # noqa: E402
+import svgchart  # noqa: E402
 import zkharness  # noqa: E402
 
 
@@ -241,9 +242,9 @@ def write_report(out_dir, rows, meta):
             tag = f"{topo}_w{w:g}"
             fn_t, fn_p = f"throughput_{tag}.svg", f"p99_{tag}.svg"
             with open(os.path.join(out_dir, fn_t), "w") as f:
-                f.write(bl.line_chart(f"Throughput, {topo}, write ratio {w:g}", tser, "clients", "ops/s"))
+                f.write(svgchart.line_chart(f"Throughput, {topo}, write ratio {w:g}", tser, "clients", "ops/s"))
             with open(os.path.join(out_dir, fn_p), "w") as f:
-                f.write(bl.line_chart(f"p99 latency, {topo}, write ratio {w:g}", pser, "clients", "p99 ms",
+                f.write(svgchart.line_chart(f"p99 latency, {topo}, write ratio {w:g}", pser, "clients", "p99 ms",
                                       logy=True))
             charts.append((topo, w, fn_t, fn_p))
             md.append(f"![throughput {topo} write ratio {w:g}]({fn_t}) ![p99 {topo} write ratio {w:g}]({fn_p})")

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import benchlib as bl  # noqa: E402
+import svgchart  # noqa: E402
 import zkharness  # noqa: E402
 from compare import csv_list, load_rows  # noqa: E402
 
@@ -495,10 +496,10 @@ def sweep_charts(out_dir, rows, sweep: str, points: list[Point], clients: list[i
                     pser.setdefault(name, []).append((p.cfg[BATCH], *q))
             labels = {b: size_label(b) for b in GRID_BATCH + [p.cfg[BATCH] for p in points]}
             if tser:
-                made.append(write_svg(out_dir, f"grid_throughput_c{c}.svg", bl.line_chart(
+                made.append(write_svg(out_dir, f"grid_throughput_c{c}.svg", svgchart.line_chart(
                     f"Write throughput, {c} clients", tser, "batchMaxBytes", "ops/s", x_tick_labels=labels)))
             if pser:
-                made.append(write_svg(out_dir, f"grid_p99_c{c}.svg", bl.line_chart(
+                made.append(write_svg(out_dir, f"grid_p99_c{c}.svg", svgchart.line_chart(
                     f"Write p99 latency, {c} clients", pser, "batchMaxBytes", "p99 ms", logy=True,
                     x_tick_labels=labels)))
     elif sweep == "io":
@@ -513,10 +514,10 @@ def sweep_charts(out_dir, rows, sweep: str, points: list[Point], clients: list[i
                     pg.setdefault(label, {})[f"{c} clients"] = q
         if tg:
             made.append(write_svg(out_dir, "io_throughput.svg",
-                                  bl.bar_chart("Write throughput by directIO, ioEngine", tg, "ops/s", width=760)))
+                                  svgchart.bar_chart("Write throughput by directIO, ioEngine", tg, "ops/s", width=760)))
         if pg:
             made.append(write_svg(out_dir, "io_p99.svg",
-                                  bl.bar_chart("Write p99 latency by directIO, ioEngine", pg, "p99 ms", width=760)))
+                                  svgchart.bar_chart("Write p99 latency by directIO, ioEngine", pg, "p99 ms", width=760)))
     elif sweep == "prealloc":
         tser, pser = {}, {}
         for p in points:
@@ -528,10 +529,10 @@ def sweep_charts(out_dir, rows, sweep: str, points: list[Point], clients: list[i
                 if q:
                     pser.setdefault(f"{c} clients", []).append((x, *q))
         if tser:
-            made.append(write_svg(out_dir, "prealloc_throughput.svg", bl.line_chart(
+            made.append(write_svg(out_dir, "prealloc_throughput.svg", svgchart.line_chart(
                 "Write throughput by preAllocSize", tser, "preAllocSize (MiB)", "ops/s")))
         if pser:
-            made.append(write_svg(out_dir, "prealloc_p99.svg", bl.line_chart(
+            made.append(write_svg(out_dir, "prealloc_p99.svg", svgchart.line_chart(
                 "Write p99 latency by preAllocSize", pser, "preAllocSize (MiB)", "p99 ms", logy=True)))
     return made
 

@@ -48,6 +48,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import benchlib  # noqa: E402
+import svgchart  # noqa: E402
 import zkharness  # noqa: E402
 import zkwire  # noqa: E402
 from zkwire import OP_CREATE, OP_SET_DATA, ZkWire, create_body, set_data_body  # noqa: E402
@@ -531,7 +532,7 @@ def write_report(out_dir: str, argv: list[str], ds: Dataset, meta: dict, rows: l
     path = os.path.join(out_dir, "results.md")
     with open(path, "w") as f:
         f.write("\n".join(L))
-    svg = benchlib.line_chart(f"Restart time, {ds.znodes:,} znodes + {ds.txns:,} txns in the log",
+    svg = svgchart.line_chart(f"Restart time, {ds.znodes:,} znodes + {ds.txns:,} txns in the log",
                               {k: [(i + 1, r["restart_s"], None, None) for i, r in
                                    enumerate([r for r in rows if r["server"] == k and r["ok"]])]
                                for k in ("zk", "ringkeeper")},

@@ -43,6 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import benchlib  # noqa: E402
 import restart  # noqa: E402
+import svgchart  # noqa: E402
 import zkharness  # noqa: E402
 
 LOADGEN_KEYS = 10_000
@@ -303,7 +304,7 @@ def timeline_svg(panels: list[tuple[str, dict]], rate: float) -> str:
         def Y(v):
             v = max(v, 10.0 ** ly0)
             return bot - (math.log10(v) - ly0) / (ly1 - ly0) * ph
-        o.append(f'<text x="{ml}" y="{top - 10}" font-size="14" font-weight="bold">{benchlib._esc(title)}: '
+        o.append(f'<text x="{ml}" y="{top - 10}" font-size="14" font-weight="bold">{svgchart.esc(title)}: '
                  f'write latency per second (open loop, {rate:g} setData/s)</text>')
         for a, b in r.get("windows", {}).get("spans_s", []):
             a, b = max(a, 0.0), min(b, xmax)  # a snapshot may end after the last second
