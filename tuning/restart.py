@@ -536,9 +536,8 @@ def write_report(out_dir: str, argv: list[str], ds: Dataset, meta: dict, rows: l
                               {k: [(i + 1, r["restart_s"], None, None) for i, r in
                                    enumerate([r for r in rows if r["server"] == k and r["ok"]])]
                                for k in ("zk", "ringkeeper")},
-                              "repeat", "seconds from exec to first good reply", logx=False, logy=True)
-    # line_chart's legend speaks of medians and ranges; here each dot is one restart
-    svg = svg.replace(">dot = median<", ">dot = one restart<").replace(">bar = min–max<", "><")
+                              "repeat", "seconds from exec to first good reply", logx=False, logy=True,
+                              legend_notes=("dot = one restart", ""))  # no medians or ranges here
     with open(os.path.join(out_dir, "restart.svg"), "w") as f:
         f.write(svg)
     return "\n".join(L)

@@ -58,11 +58,13 @@ def _svg_start(title: str, width: int, height: int, ml: float, pw: float, yt: li
 
 def line_chart(title: str, series: dict, xlabel: str, ylabel: str, logx: bool = True,
                logy: bool = False, width: int = 640, height: int = 400,
-               x_tick_labels: dict | None = None) -> str:
+               x_tick_labels: dict | None = None,
+               legend_notes: tuple[str, str] = ("dot = median", "bar = min–max")) -> str:
     """series: {name: [(x, y, ymin, ymax), ...]} -> SVG text. y ranges drawn as bars.
 
     logy: log scale on y when the values span more than 10x (else linear from 0).
     x_tick_labels: {x: text} for x ticks that read better than the number (e.g. "64K").
+    legend_notes: the two small lines under the legend, saying what a dot and a bar are.
     """
     ml, mr, mt, mb = 70, 130, 40, 50
     pw, ph = width - ml - mr, height - mt - mb
@@ -136,9 +138,9 @@ def line_chart(title: str, series: dict, xlabel: str, ylabel: str, logx: bool = 
         o.append(f'<line x1="{ml + pw + 12}" y1="{ly}" x2="{ml + pw + 36}" y2="{ly}" stroke="{color}" stroke-width="2"/>')
         o.append(f'<text x="{ml + pw + 42}" y="{ly + 4}">{esc(name)}</text>')
     o.append(f'<text x="{ml + pw + 12}" y="{mt + 14 + len(series) * 20 + 6}" font-size="10" fill="#666">'
-             f'dot = median</text>')
+             f'{esc(legend_notes[0])}</text>')
     o.append(f'<text x="{ml + pw + 12}" y="{mt + 14 + len(series) * 20 + 20}" font-size="10" fill="#666">'
-             f'bar = min–max</text>')
+             f'{esc(legend_notes[1])}</text>')
     o.append("</svg>")
     return "\n".join(o) + "\n"
 
