@@ -31,6 +31,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use ringkeeper_jute::CreateMode;
+use ringkeeper_testkit::difftest::rng::Rng;
 use ringkeeper_testkit::{open_acl, Client, ServerKind, ServerOptions, TestServer};
 
 const CYCLES: u32 = 20;
@@ -94,7 +95,7 @@ fn acknowledged_writes_survive_twenty_sigkills_under_a_loadgen_write_load() {
         let context = format!("cycle {cycle} of seed {seed} (kill {kill_after:?} into the load)");
         let ack_log = logs.join(format!("cycle-{cycle}.log"));
         let cycle_started = Instant::now();
-        let mut run = LoadRun::start(&loadgen, &server, &ack_log, rng.next(), LOAD_DURATION_S);
+        let mut run = LoadRun::start(&loadgen, &server, &ack_log, rng.next_u64(), LOAD_DURATION_S);
         run.wait_for_load_start(&server, &context);
         let load_started = Instant::now();
         std::thread::sleep(kill_after);
@@ -306,11 +307,7 @@ impl History {
                 }
             }
         }
-        for name in &self.sequential_names {
-            let (parent, number) = sequence_of(name);
-            let max = self.sequence_max.entry(parent.to_owned()).or_insert(number);
-            *max = (*max).max(number);
-        }
+        self.raise_sequence_max();
         violations.extend(self.check_server(server));
         violations
     }
@@ -386,12 +383,18 @@ impl History {
         for probe in probes {
             self.persistent.insert(probe.path.clone(), probe);
         }
+        self.raise_sequence_max();
+        violations
+    }
+
+    /// Brings each parent's highest sequence number up to every name
+    /// acknowledged so far.
+    fn raise_sequence_max(&mut self) {
         for name in &self.sequential_names {
             let (parent, number) = sequence_of(name);
             let max = self.sequence_max.entry(parent.to_owned()).or_insert(number);
             *max = (*max).max(number);
         }
-        violations
     }
 }
 
@@ -603,26 +606,4 @@ fn seed_from_clock() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |elapsed| elapsed.as_nanos() as u64)
-}
-
-/// splitmix64: the kill times and loadgen's seeds, from the test's seed.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// In [0, bound) (the modulo's bias is far below what matters here).
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
 }
