@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use ringkeeper_datatree::{DataTree, TreeOptions};
 use ringkeeper_server::durable::{recover, RecoverySummary};
 use ringkeeper_server::{parse_zoo_cfg, run::zk_config, ServerConfig};
+use ringkeeper_snapshot::format::{parse_snapshot_name, SnapshotName};
 use ringkeeper_snapshot::SnapshotReader;
+use ringkeeper_txnlog::format::record_frame_bytes;
 use ringkeeper_txnlog::segment_name::parse_segment_file_name;
 use ringkeeper_txnlog::{segment_records, RecoveredLog};
 use ringkeeper_zk::ZkServer;
@@ -65,7 +67,7 @@ impl RunFiles {
                 let records: Vec<Record> = segment_records(bytes)
                     .map(|(record, payload)| Record {
                         offset: record.offset as usize,
-                        end: record.offset as usize + 16 + payload.len(),
+                        end: record.offset as usize + record_frame_bytes(payload.len()),
                         zxid: record.zxid,
                     })
                     .collect();
@@ -78,13 +80,9 @@ impl RunFiles {
                         records,
                     },
                 ));
-            } else if let Some(hex) = name
-                .strip_prefix("snapshot.")
-                .filter(|rest| !rest.ends_with(".tmp"))
-            {
+            } else if let Some(SnapshotName::Snapshot(zxid)) = parse_snapshot_name(name) {
                 let reader = SnapshotReader::open(bytes)
                     .unwrap_or_else(|e| panic!("the run's {name} is valid: {e}"));
-                let zxid = i64::from_str_radix(hex, 16).expect("snapshot name is hex");
                 assert_eq!(reader.header().zxid, zxid);
                 snapshots.push(Snapshot {
                     name: name.clone(),
