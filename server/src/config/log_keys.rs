@@ -4,6 +4,7 @@
 //! server with an error naming the file, the line and the key, instead of
 //! quietly running a benchmark or a production log on a default.
 
+use super::settings::parse_yes_no;
 use super::{ConfigError, Parser, Setting};
 
 /// zoo.cfg key: how the txn log writes ([`TxnLogIoEngine`]).
@@ -60,13 +61,10 @@ impl Parser {
         .ok_or_else(|| self.bad_value(s, "is not auto, io_uring or sync"))
     }
 
-    /// Exactly `yes` or `no`, as `forceSync` is written.
+    /// Exactly `yes` or `no`, as `forceSync` is written; else an error
+    /// (where `forceSync` falls back to `yes` with a warning).
     pub(crate) fn yes_no(&self, s: Setting<'_>) -> Result<bool, ConfigError> {
-        match s.value {
-            "yes" => Ok(true),
-            "no" => Ok(false),
-            _ => Err(self.bad_value(s, "is not yes or no")),
-        }
+        parse_yes_no(s.value).ok_or_else(|| self.bad_value(s, "is not yes or no"))
     }
 
     /// A decimal number of `unit` within `min..=max` (`limit` names `max`).

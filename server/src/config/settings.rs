@@ -142,6 +142,15 @@ fn parse_decimal(value: &str) -> Option<i64> {
     value.parse::<i64>().ok()
 }
 
+/// `yes` or `no`, exactly, as `forceSync` is written.
+pub(super) fn parse_yes_no(value: &str) -> Option<bool> {
+    match value {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
 /// A number as Java's `Integer.decode`/`Long.decode` read it (what
 /// `Integer.getInteger` uses): sign, then `0x`, `0X` or `#` for hex, a
 /// leading `0` for octal, else decimal. Also says whether it was octal.
@@ -426,18 +435,14 @@ impl Parser {
 
     /// `FileTxnLog`: only exactly `no` turns fsync off.
     fn force_sync(&mut self, s: Setting<'_>) -> bool {
-        match s.value {
-            "no" => false,
-            "yes" => true,
-            _ => {
-                self.replaced(
-                    s,
-                    "yes",
-                    "is not yes or no (ZooKeeper stops fsyncing only for exactly \"no\")",
-                );
-                true
-            }
-        }
+        parse_yes_no(s.value).unwrap_or_else(|| {
+            self.replaced(
+                s,
+                "yes",
+                "is not yes or no (ZooKeeper stops fsyncing only for exactly \"no\")",
+            );
+            true
+        })
     }
 
     /// A `zookeeper.<key>` number read with `Integer.getInteger` or

@@ -2,7 +2,7 @@
 
 use super::*;
 
-const BASE: &str = "dataDir=/var/lib/zookeeper\nclientPort=2181\n";
+pub(super) const BASE: &str = "dataDir=/var/lib/zookeeper\nclientPort=2181\n";
 
 pub(super) fn parse_ok(text: &str) -> (ServerConfig, Vec<ConfigWarning>) {
     parse_zoo_cfg(text).unwrap_or_else(|e| panic!("{text:?} was refused: {e}"))
@@ -16,7 +16,7 @@ pub(super) fn parse_err(text: &str) -> ConfigError {
 }
 
 /// `BASE` plus `extra`; `extra` starts on line 3.
-fn with_base(extra: &str) -> String {
+pub(super) fn with_base(extra: &str) -> String {
     format!("{BASE}{extra}")
 }
 

@@ -1,14 +1,8 @@
 //! ringkeeper's own txn-log keys: defaults, every accepted value, and a
 //! refusal naming file, line and key for each bad one.
 
-use super::tests::{parse_err, parse_ok};
+use super::tests::{parse_err, parse_ok, with_base, BASE};
 use super::*;
-
-const BASE: &str = "dataDir=/var/lib/zookeeper\nclientPort=2181\n";
-
-fn with_base(extra: &str) -> String {
-    format!("{BASE}{extra}")
-}
 
 #[test]
 fn without_the_keys_the_log_uses_auto_buffered_and_the_txnlog_defaults() {
