@@ -702,21 +702,80 @@ def machine_facts(data_dir: str | None = None) -> dict:
     f["java"] = _first_line(["java", "-version"])
     f["rlimit_nofile"] = list(resource.getrlimit(resource.RLIMIT_NOFILE))
     f["rlimit_nofile_after_raise"] = list(zkharness.raise_nofile())
-    try:
-        with open("/proc/loadavg") as fh:
-            f["loadavg_at_start"] = fh.read().split()[:3]
-    except OSError:
-        pass
+    la = loadavg()
+    if la is not None:
+        f["loadavg_at_start"] = la
     f["git_commit"] = _first_line(["git", "-C", REPO, "rev-parse", "--short", "HEAD"])
     if f["git_commit"] and ("fatal" in f["git_commit"] or "ambiguous" in f["git_commit"]):
         f["git_commit"] = None
     d = data_dir or tempfile.gettempdir()
-    fs = None
-    try:
-        r = subprocess.run(["df", "--output=fstype,source", d], capture_output=True, text=True, timeout=5)
-        fs = " ".join(r.stdout.strip().splitlines()[-1].split())
-    except (OSError, subprocess.SubprocessError, IndexError):
-        pass
+    fstype, source = fs_of(d)
     f["data_dir_parent"] = d
-    f["data_dir_fs"] = fs
+    f["data_dir_fs"] = f"{fstype} {source}" if fstype else None
     return f
+
+
+def fs_of(path: str) -> tuple[str | None, str | None]:
+    """(filesystem type, source device) of path, from df."""
+    try:
+        r = subprocess.run(["df", "--output=fstype,source", path], capture_output=True, text=True, timeout=5)
+        fstype, source = r.stdout.strip().splitlines()[-1].split()[:2]
+        return fstype, source
+    except (OSError, subprocess.SubprocessError, IndexError, ValueError):
+        return None, None
+
+
+# --------------------------------------------------------------------------
+# what the machine does beside us
+# --------------------------------------------------------------------------
+
+def loadavg() -> list[str] | None:
+    try:
+        with open("/proc/loadavg") as f:
+            return f.read().split()[:3]
+    except OSError:
+        return None
+
+
+def _cpu_ticks_by_pid() -> dict:
+    """{pid: (name, utime+stime ticks)} for every process, from /proc/PID/stat."""
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                st = f.read()
+        except OSError:
+            continue
+        name = st[st.index("(") + 1:st.rindex(")")]
+        rest = st[st.rindex(")") + 2:].split()
+        out[int(d)] = (name, int(rest[11]) + int(rest[12]))
+    return out
+
+
+def busy_processes(interval_s: float = 0.5, n: int = 8) -> list[str]:
+    """What else was running: how many rustc/cargo/java/ringkeeper/loadgen
+    processes exist, then the processes that used >= 5 % of a core over
+    interval_s, busiest first."""
+    a = _cpu_ticks_by_pid()
+    time.sleep(interval_s)
+    b = _cpu_ticks_by_pid()
+    hz = os.sysconf("SC_CLK_TCK")
+    names = [v[0] for v in b.values()]
+    counts = ", ".join(f"{c} ×{names.count(c)}" for c in ("rustc", "cargo", "java", "ringkeeper", "loadgen"))
+    busy = sorted(((b[p][1] - a[p][1]) / hz / interval_s, p, b[p][0]) for p in b if p in a and p != os.getpid())
+    top = [f"{name} (pid {pid}): {share * 100:.0f} % of a core" for share, pid, name in reversed(busy)
+           if share >= 0.05][:n]
+    return [f"processes: {counts}"] + (top or [f"nothing else above 5 % of a core over {interval_s:g} s"])
+
+
+def others_running() -> str:
+    """What else used the CPU, in one line: how many rustc/cargo/java/loadgen/ringkeeper
+    processes exist, and the top 5 by ps's %CPU (CPU time over each process's whole life,
+    not a sample of now as busy_processes() takes)."""
+    names = [name for name, _ in _cpu_ticks_by_pid().values()]
+    counts = {name: names.count(name) for name in ("rustc", "cargo", "java", "loadgen", "ringkeeper")}
+    r = subprocess.run(["ps", "-eo", "pcpu,comm", "--sort=-pcpu", "--no-headers"], capture_output=True, text=True)
+    top = ", ".join(" ".join(l.split()) for l in r.stdout.splitlines()[:5])
+    return f"processes: {counts}; top by CPU: {top}"

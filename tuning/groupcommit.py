@@ -148,65 +148,14 @@ def estimate_s(a, rounds) -> float:
 
 
 # ------------------------------------------------------------------------
-# what the machine does beside us
+# the machine: binaries, data dir's device
 # ------------------------------------------------------------------------
-
-def loadavg() -> list[str] | None:
-    try:
-        with open("/proc/loadavg") as f:
-            return f.read().split()[:3]
-    except OSError:
-        return None
-
-
-def _cpu_ticks_by_pid() -> dict:
-    """{pid: (name, utime+stime ticks)} for every process, from /proc/PID/stat."""
-    out = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                st = f.read()
-        except OSError:
-            continue
-        name = st[st.index("(") + 1:st.rindex(")")]
-        rest = st[st.rindex(")") + 2:].split()
-        out[int(d)] = (name, int(rest[11]) + int(rest[12]))
-    return out
-
-
-def busy_processes(interval_s: float = 0.5, n: int = 8) -> list[str]:
-    """What else was running: how many rustc/cargo/java/ringkeeper/loadgen
-    processes exist, then the processes that used >= 5 % of a core over
-    interval_s, busiest first."""
-    a = _cpu_ticks_by_pid()
-    time.sleep(interval_s)
-    b = _cpu_ticks_by_pid()
-    hz = os.sysconf("SC_CLK_TCK")
-    names = [v[0] for v in b.values()]
-    counts = ", ".join(f"{c} ×{names.count(c)}" for c in ("rustc", "cargo", "java", "ringkeeper", "loadgen"))
-    busy = sorted(((b[p][1] - a[p][1]) / hz / interval_s, p, b[p][0]) for p in b if p in a and p != os.getpid())
-    top = [f"{name} (pid {pid}): {share * 100:.0f} % of a core" for share, pid, name in reversed(busy)
-           if share >= 0.05][:n]
-    return [f"processes: {counts}"] + (top or [f"nothing else above 5 % of a core over {interval_s:g} s"])
-
 
 def file_facts(path: str) -> str:
     """path, modification time and size: which build of a binary ran (its --version does not say)."""
     st = os.stat(path)
     when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(st.st_mtime))
     return f"{os.path.abspath(path)} (modified {when}, {st.st_size:,} bytes)"
-
-
-def fs_of(path: str) -> tuple[str | None, str | None]:
-    """(filesystem type, source device) of path, from df."""
-    try:
-        r = subprocess.run(["df", "--output=fstype,source", path], capture_output=True, text=True, timeout=5)
-        fstype, source = r.stdout.strip().splitlines()[-1].split()[:2]
-        return fstype, source
-    except (OSError, subprocess.SubprocessError, IndexError, ValueError):
-        return None, None
 
 
 def block_device(path: str) -> str | None:
@@ -330,7 +279,7 @@ def read_head(path: str, n_bytes: int = 8192) -> str:
 
 def one_run(a, kind, p: Point, clients: int, device: str | None) -> dict:
     row: dict = {"config": p.key, "settings": p.cfg, "clients": clients, "write_ratio": 1.0, "ok": False}
-    row["loadavg_before"] = loadavg()
+    row["loadavg_before"] = bl.loadavg()
     kind.zoo_cfg_extra = p.cfg
     kind.port_base = a.port or zkharness.free_ports(1)[0]
     t0 = time.monotonic()
@@ -374,7 +323,7 @@ def one_run(a, kind, p: Point, clients: int, device: str | None) -> dict:
             row["server_log_tail"] = h.log_tail()[-3000:]
     finally:
         h.stop()
-    row["loadavg_after"] = loadavg()
+    row["loadavg_after"] = bl.loadavg()
     return row
 
 
@@ -697,7 +646,7 @@ def main(argv=None) -> int:
         print(f"error: load generator not found at {a.loadgen} (cargo build --release -p loadgen)", file=sys.stderr)
         return 2
     os.makedirs(a.data_dir, exist_ok=True)
-    fstype, source = fs_of(a.data_dir)
+    fstype, source = bl.fs_of(a.data_dir)
     if fstype in TMPFS_TYPES:
         print(f"error: --data-dir {a.data_dir} is on {fstype}: fsync costs nothing there; "
               "use a directory on a disk file system", file=sys.stderr)
@@ -709,8 +658,8 @@ def main(argv=None) -> int:
     dirty = subprocess.run(["git", "-C", bl.REPO, "status", "--porcelain", "--untracked-files=no"],
                            capture_output=True, text=True).stdout.strip() != ""
     meta = {"command": "python3 " + " ".join(shlex.quote(x) for x in [os.path.relpath(__file__)] + argv),
-            "started_utc": bl.utc_iso(), "git_dirty": dirty, "loadavg_before": loadavg(),
-            "busy_before": busy_processes(), "device": device, "facts": bl.machine_facts(a.data_dir),
+            "started_utc": bl.utc_iso(), "git_dirty": dirty, "loadavg_before": bl.loadavg(),
+            "busy_before": bl.busy_processes(), "device": device, "facts": bl.machine_facts(a.data_dir),
             "params": {"sweeps": a.sweeps, "clients": a.clients, "repeats": a.repeats, "quick": a.quick,
                        "duration_s": a.duration, "warmup_s": a.warmup, "write_ratio": 1, "outstanding": 1,
                        "keys": a.keys, "value_size": a.value_size, "force_sync": "yes", "seed": a.seed,
@@ -750,7 +699,7 @@ def main(argv=None) -> int:
         print("interrupted: writing the partial report", flush=True)
     finally:
         meta.update(finished_utc=bl.utc_iso(), elapsed_min=round((time.monotonic() - t_start) / 60, 1),
-                    loadavg_after=loadavg(), busy_after=busy_processes())
+                    loadavg_after=bl.loadavg(), busy_after=bl.busy_processes())
         with open(meta_path, "w") as f:
             json.dump(meta, f, indent=1)
         write_report(out, rows, meta)

@@ -353,22 +353,6 @@ def dir_bytes(d: str) -> int:
 # results folder header
 # --------------------------------------------------------------------------
 
-def loadavg() -> list[str]:
-    with open("/proc/loadavg") as f:
-        return f.read().split()[:3]
-
-
-def others_running() -> str:
-    """What else used the CPU: rustc/cargo/java counts and the busiest processes."""
-    counts = {}
-    for name in ("rustc", "cargo", "java", "loadgen", "ringkeeper"):
-        r = subprocess.run(["pgrep", "-c", "-x", name], capture_output=True, text=True)
-        counts[name] = int((r.stdout.strip() or "0"))
-    r = subprocess.run(["ps", "-eo", "pcpu,comm", "--sort=-pcpu", "--no-headers"], capture_output=True, text=True)
-    top = ", ".join(" ".join(l.split()) for l in r.stdout.splitlines()[:5])
-    return f"processes: {counts}; top by CPU: {top}"
-
-
 def header_lines(title: str, argv: list[str], facts: dict, before: dict, after: dict) -> list[str]:
     return [f"# {title}", "",
             f"- command: `{' '.join(argv)}`",
@@ -383,7 +367,7 @@ def header_lines(title: str, argv: list[str], facts: dict, before: dict, after: 
 
 
 def moment() -> dict:
-    return {"date": benchlib.utc_iso(), "loadavg": loadavg(), "others": others_running()}
+    return {"date": benchlib.utc_iso(), "loadavg": benchlib.loadavg(), "others": benchlib.others_running()}
 
 
 # --------------------------------------------------------------------------

@@ -167,7 +167,7 @@ class Failures(unittest.TestCase):
             shutil.rmtree(tmp, ignore_errors=True)
 
     def test_a_tmpfs_data_dir_is_refused(self):
-        if gc.fs_of("/dev/shm")[0] != "tmpfs":
+        if gc.bl.fs_of("/dev/shm")[0] != "tmpfs":
             self.skipTest("no tmpfs at /dev/shm")
         rc, _ = run_main(["--quick", "--ringkeeper", FAKE_RINGKEEPER, "--loadgen", FAKE_LOADGEN,
                           "--data-dir", "/dev/shm", "--out", "/dev/shm/never"])
