@@ -329,7 +329,8 @@ fn data_digest(data: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::{OpTarget, Session};
+    use crate::session::tests::target;
+    use crate::session::Session;
 
     /// A fresh ack log file under the temp dir, removed on drop.
     struct TempLog {
@@ -363,18 +364,6 @@ mod tests {
     impl Drop for TempLog {
         fn drop(&mut self) {
             let _ = std::fs::remove_file(&self.path);
-        }
-    }
-
-    fn target() -> OpTarget<'static> {
-        OpTarget {
-            key_prefix: "/loadgen/k",
-            key: 7,
-            other_key: 8,
-            dir_path: "/loadgen/dir",
-            sequence_prefix: "/loadgen/s/n-",
-            value: b"vvvv",
-            pick: 0,
         }
     }
 

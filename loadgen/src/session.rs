@@ -382,14 +382,16 @@ fn long_bytes(value: i64) -> Vec<u8> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use ringkeeper_jute::{
         split_frame, CreateRequest, DeleteRequest, GetDataRequest, MultiOp, MultiRequest, Reader,
         SetDataRequest,
     };
 
-    fn target() -> OpTarget<'static> {
+    /// The keys, value and names every op test works on (the ack log's
+    /// tests too): keys 7 and 8 under `/loadgen/k`, value `vvvv`.
+    pub(crate) fn target() -> OpTarget<'static> {
         OpTarget {
             key_prefix: "/loadgen/k",
             key: 7,
