@@ -310,7 +310,46 @@ class RingkeeperKind(ServerKind):
 # one driver run
 # --------------------------------------------------------------------------
 
-class CpuSampler(threading.Thread):
+def delta_between(s: list, t0: float, t1: float) -> float | None:
+    """How much a counter sampled as [(unix, value)] grew over [t0, t1], by linear
+    interpolation between samples; None unless the samples cover [t0, t1]."""
+    if len(s) < 2 or t0 < s[0][0] or t1 > s[-1][0] or t1 <= t0:
+        return None
+
+    def at(t):
+        for (ta, ca), (tb, cb) in zip(s, s[1:]):
+            if ta <= t <= tb:
+                return ca if tb == ta else ca + (cb - ca) * (t - ta) / (tb - ta)
+        return None
+
+    a, b = at(t0), at(t1)
+    return None if a is None or b is None else b - a
+
+
+class PeriodicSampler(threading.Thread):
+    """A daemon thread calling _sample() every `period` s, and once more at stop()."""
+
+    def __init__(self, period: float):
+        super().__init__(daemon=True)
+        self.period = period
+        self._halt = threading.Event()
+
+    def _sample(self) -> None:
+        raise NotImplementedError
+
+    def run(self):
+        while True:
+            self._sample()
+            if self._halt.wait(self.period):
+                break
+
+    def stop(self):
+        self._halt.set()
+        self.join(timeout=5)
+        self._sample()
+
+
+class CpuSampler(PeriodicSampler):
     """Samples server CPU time (sum over pids) every `period` s: [(unix, cpu_s)].
 
     With mntr_ports it also samples the servers' own request counters
@@ -319,13 +358,11 @@ class CpuSampler(threading.Thread):
     """
 
     def __init__(self, handle: ServerHandle, period: float = 0.5, mntr_ports: list[int] | None = None):
-        super().__init__(daemon=True)
+        super().__init__(period)
         self.handle = handle
-        self.period = period
         self.mntr_ports = list(mntr_ports or [])
         self.samples: list[tuple[float, float]] = []
         self.packets: list[tuple[float, int]] = []
-        self._halt = threading.Event()
 
     def _packets(self) -> int | None:
         total = 0
@@ -354,12 +391,6 @@ class CpuSampler(threading.Thread):
             else:
                 self.packets.append((time.time(), n))
 
-    def run(self):
-        while True:
-            self._sample()
-            if self._halt.wait(self.period):
-                break
-
     def busy_rate(self, seconds: float) -> float | None:
         """Request rate over the busiest contiguous stretch of `seconds` (the
         measured window is the busiest stretch of a run; under noise this
@@ -380,31 +411,12 @@ class CpuSampler(threading.Thread):
             best = (s[-1][1] - s[0][1]) / (s[-1][0] - s[0][0]) if s[-1][0] > s[0][0] else None
         return best
 
-    @staticmethod
-    def _interp(s, t0, t1):
-        if len(s) < 2 or t0 < s[0][0] or t1 > s[-1][0] or t1 <= t0:
-            return None
-
-        def at(t):
-            for (ta, ca), (tb, cb) in zip(s, s[1:]):
-                if ta <= t <= tb:
-                    return ca if tb == ta else ca + (cb - ca) * (t - ta) / (tb - ta)
-            return None
-
-        a, b = at(t0), at(t1)
-        return None if a is None or b is None else b - a
-
     def packets_between(self, t0: float, t1: float) -> float | None:
-        return self._interp(self.packets, t0, t1)
-
-    def stop(self):
-        self._halt.set()
-        self.join(timeout=5)
-        self._sample()
+        return delta_between(self.packets, t0, t1)
 
     def cpu_between(self, t0: float, t1: float) -> float | None:
         """CPU seconds used in [t0, t1], linear interpolation between samples."""
-        return self._interp(self.samples, t0, t1)
+        return delta_between(self.samples, t0, t1)
 
 
 # names a driver may use for its measurement window (unix seconds)

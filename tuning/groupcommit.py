@@ -38,7 +38,6 @@ import shlex
 import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 
@@ -210,15 +209,14 @@ def read_proc_io(pids: list[int]) -> dict | None:
     return total
 
 
-class IoSampler(threading.Thread):
+class IoSampler(bl.PeriodicSampler):
     """Samples the device and process counters every IO_SAMPLE_PERIOD_S: {name: [(unix, value)]}."""
 
     def __init__(self, device: str | None, pids: list[int]):
-        super().__init__(daemon=True)
+        super().__init__(IO_SAMPLE_PERIOD_S)
         self.device = device
         self.pids = pids
         self.series: dict[str, list] = {}
-        self._halt = threading.Event()
 
     def _sample(self):
         t = time.time()
@@ -232,22 +230,11 @@ class IoSampler(threading.Thread):
         for k, v in vals.items():
             self.series.setdefault(k, []).append((t, v))
 
-    def run(self):
-        while True:
-            self._sample()
-            if self._halt.wait(IO_SAMPLE_PERIOD_S):
-                break
-
-    def stop(self):
-        self._halt.set()
-        self.join(timeout=5)
-        self._sample()
-
     def rates(self, t0: float, t1: float) -> dict:
         """Per-second rate of each counter over [t0, t1] (interpolated), None where unknown."""
         out = {}
         for k in ("dev_flushes", "dev_writes", "dev_write_bytes", "syscw", "write_bytes", "machine_busy_s"):
-            d = bl.CpuSampler._interp(self.series.get(k, []), t0, t1)
+            d = bl.delta_between(self.series.get(k, []), t0, t1)
             out[f"{k}_per_s"] = None if d is None else round(d / (t1 - t0), 1)
         return out
 
