@@ -16,7 +16,6 @@
 //!
 //! It decides nothing about ZooKeeper semantics: `deferred.rs` drives it.
 
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use ringkeeper_jute::{OpCode, RequestHeader};
@@ -219,19 +218,18 @@ impl Pipeline {
             .or_insert_with(|| spare_queues.pop().unwrap_or_default())
     }
 
-    /// Takes `session_id`'s queue out of the map once it is empty, keeping
-    /// it for reuse.
-    fn release_if_empty(&mut self, session_id: i64) {
-        let Entry::Occupied(entry) = self.queues.entry(session_id) else {
+    /// Takes `session_id`'s emptied queue out of the map, keeping it for
+    /// reuse. Callers check emptiness on the queue they already hold, so
+    /// a session whose queue still has entries costs no second lookup.
+    fn release_emptied(&mut self, session_id: i64) {
+        let Some(queue) = self.queues.remove(&session_id) else {
             return;
         };
-        if entry.get().is_empty() {
-            let queue = entry.remove();
-            if self.spare_queues.len() < SPARE_SESSION_QUEUES_MAX
-                && queue.capacity() <= SPARE_SESSION_QUEUE_CAPACITY_MAX
-            {
-                self.spare_queues.push(queue);
-            }
+        debug_assert!(queue.is_empty(), "only an emptied queue is released");
+        if self.spare_queues.len() < SPARE_SESSION_QUEUES_MAX
+            && queue.capacity() <= SPARE_SESSION_QUEUE_CAPACITY_MAX
+        {
+            self.spare_queues.push(queue);
         }
     }
 
@@ -254,7 +252,9 @@ impl Pipeline {
                 queue.retain(|entry| !is_it(entry));
             }
         }
-        self.release_if_empty(session_id);
+        if queue.is_empty() {
+            self.release_emptied(session_id);
+        }
     }
 
     /// The session's createSession is durable and applied.
@@ -278,7 +278,9 @@ impl Pipeline {
         } else {
             None
         };
-        self.release_if_empty(session_id);
+        if queue.is_empty() {
+            self.release_emptied(session_id);
+        }
         request
     }
 
@@ -300,7 +302,9 @@ impl Pipeline {
             return;
         };
         queue.retain(|entry| !matches!(entry, Queued::Request(request) if request.conn == conn));
-        self.release_if_empty(session_id);
+        if queue.is_empty() {
+            self.release_emptied(session_id);
+        }
     }
 
     /// Whether `session_id`'s createSession is prepped but not committed.
