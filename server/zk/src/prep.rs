@@ -47,12 +47,12 @@ struct Prep<'a> {
     time_ms: i64,
 }
 
-/// The fields of a create, whichever request carried them.
-#[derive(Clone, Copy)]
+/// The fields of a create, whichever request carried them; the data is
+/// taken from the request so that it moves into the txn uncopied.
 struct CreateFields<'r> {
     op_code: OpCode,
     path: &'r str,
-    data: &'r NodeData,
+    data: NodeData,
     acl: &'r [Acl],
     flags: i32,
     /// -1 unless the request is a createTTL.
@@ -163,7 +163,7 @@ impl Prep<'_> {
             WriteRequest::Create { op_code, request } => self.create(CreateFields {
                 op_code,
                 path: &request.path,
-                data: &request.data,
+                data: request.data,
                 acl: &request.acl,
                 flags: request.flags,
                 ttl: -1,
@@ -171,7 +171,7 @@ impl Prep<'_> {
             WriteRequest::CreateTtl(request) => self.create(CreateFields {
                 op_code: OpCode::CreateTtl,
                 path: &request.path,
-                data: &request.data,
+                data: request.data,
                 acl: &request.acl,
                 flags: request.flags,
                 ttl: request.ttl,
@@ -185,7 +185,7 @@ impl Prep<'_> {
                 self.set_acl(&request.path, &request.acl, request.version)
             }
             WriteRequest::Check(request) => self.check(&request.path, request.version),
-            WriteRequest::Multi(multi) => self.multi(&multi.ops),
+            WriteRequest::Multi(mut multi) => self.multi(&mut multi.ops),
             // Standalone ZooKeeper 3.8 has reconfigEnabled=false.
             WriteRequest::Reconfig(_) => Err(ErrorCode::ReconfigDisabled),
             WriteRequest::CloseSession => Ok(self.close_session()),
@@ -274,29 +274,6 @@ impl Prep<'_> {
             return Err(ErrorCode::NoChildrenForEphemerals);
         }
         let new_cversion = parent.stat.cversion.wrapping_add(1);
-        let data = fields.data.clone();
-        let record = match fields.op_code {
-            OpCode::CreateContainer => TxnRecord::CreateContainer(CreateContainerTxn {
-                path: path.clone(),
-                data,
-                acl: acl.clone(),
-                parent_cversion: new_cversion,
-            }),
-            OpCode::CreateTtl => TxnRecord::CreateTtl(CreateTtlTxn {
-                path: path.clone(),
-                data,
-                acl: acl.clone(),
-                parent_cversion: new_cversion,
-                ttl: fields.ttl,
-            }),
-            _ => TxnRecord::Create(CreateTxn {
-                path: path.clone(),
-                data,
-                acl: acl.clone(),
-                ephemeral: mode.is_ephemeral(),
-                parent_cversion: new_cversion,
-            }),
-        };
         let ephemeral_owner = if mode == CreateMode::Container {
             CONTAINER_EPHEMERAL_OWNER
         } else if is_ttl {
@@ -327,10 +304,33 @@ impl Prep<'_> {
             Some(NodeView {
                 stat,
                 child_count: 0,
-                acl: Arc::from(acl),
+                acl: Arc::from(&acl[..]),
             }),
         );
-        Ok(record)
+        // The path, ACL and data move into the txn.
+        let data = fields.data;
+        Ok(match fields.op_code {
+            OpCode::CreateContainer => TxnRecord::CreateContainer(CreateContainerTxn {
+                path,
+                data,
+                acl,
+                parent_cversion: new_cversion,
+            }),
+            OpCode::CreateTtl => TxnRecord::CreateTtl(CreateTtlTxn {
+                path,
+                data,
+                acl,
+                parent_cversion: new_cversion,
+                ttl: fields.ttl,
+            }),
+            _ => TxnRecord::Create(CreateTxn {
+                path,
+                data,
+                acl,
+                ephemeral: mode.is_ephemeral(),
+                parent_cversion: new_cversion,
+            }),
+        })
     }
 
     /// `getParentPathAndValidate`.
@@ -441,7 +441,7 @@ impl Prep<'_> {
     /// Every op prepped in order against the effects of the ones before;
     /// at the first failure the multi's records are rolled back and the
     /// remaining ops are not looked at (RuntimeInconsistency).
-    fn multi(&mut self, ops: &[MultiOp]) -> Result<TxnRecord, ErrorCode> {
+    fn multi(&mut self, ops: &mut [MultiOp]) -> Result<TxnRecord, ErrorCode> {
         if ops.len() > MULTI_OPS_MAX {
             return Err(ErrorCode::BadArguments);
         }
@@ -449,30 +449,28 @@ impl Prep<'_> {
         self.changes.begin();
         let mut failed = false;
         let mut subs = Vec::with_capacity(ops.len());
-        for op in &ops {
+        for op in ops {
             if failed {
                 subs.push(error_sub(ErrorCode::RuntimeInconsistency));
                 continue;
             }
+            let op_code = op.op_code();
             let result = match op {
-                TxnOp::Create(fields) => self.create(*fields),
-                TxnOp::Delete { path, version } => self.delete(path, *version),
+                TxnOp::Create(fields) => self.create(fields),
+                TxnOp::Delete { path, version } => self.delete(path, version),
                 TxnOp::SetData {
                     path,
                     data,
                     version,
-                } => self.set_data(path, (*data).clone(), *version),
-                TxnOp::Check { path, version } => self.check(path, *version),
+                } => self.set_data(path, data, version),
+                TxnOp::Check { path, version } => self.check(path, version),
                 TxnOp::CreateWithTtlMode => {
                     self.changes.rollback();
                     return Err(ErrorCode::MarshallingError);
                 }
             };
             match result {
-                Ok(record) => subs.push(SubTxn {
-                    op_code: op.op_code(),
-                    record,
-                }),
+                Ok(record) => subs.push(SubTxn { op_code, record }),
                 Err(code) => {
                     failed = true;
                     self.changes.rollback();
@@ -526,7 +524,7 @@ enum TxnOp<'r> {
     },
     SetData {
         path: &'r str,
-        data: &'r NodeData,
+        data: NodeData,
         version: i32,
     },
     Check {
@@ -560,8 +558,9 @@ impl TxnOp<'_> {
 /// drops its ttl. A multi that mixes reads with writes, or holds a
 /// deleteContainer, does not decode in ZooKeeper (MarshallingError for
 /// the whole request); a TTL mode on a plain create decodes but cannot be
-/// prepped ([`TxnOp::CreateWithTtlMode`]).
-fn normalize_multi(ops: &[MultiOp]) -> Result<Vec<TxnOp<'_>>, ErrorCode> {
+/// prepped ([`TxnOp::CreateWithTtlMode`]). Each op's data is taken from
+/// the request, to move into its txn uncopied.
+fn normalize_multi(ops: &mut [MultiOp]) -> Result<Vec<TxnOp<'_>>, ErrorCode> {
     let mut normalized = Vec::with_capacity(ops.len());
     for op in ops {
         let create_op_code = |flags: i32| match CreateMode::from_i32(flags) {
@@ -581,7 +580,7 @@ fn normalize_multi(ops: &[MultiOp]) -> Result<Vec<TxnOp<'_>>, ErrorCode> {
                 TxnOp::Create(CreateFields {
                     op_code,
                     path: &r.path,
-                    data: &r.data,
+                    data: std::mem::take(&mut r.data),
                     acl: &r.acl,
                     flags: r.flags,
                     ttl: -1,
@@ -592,7 +591,7 @@ fn normalize_multi(ops: &[MultiOp]) -> Result<Vec<TxnOp<'_>>, ErrorCode> {
                 TxnOp::Create(CreateFields {
                     op_code,
                     path: &r.path,
-                    data: &r.data,
+                    data: std::mem::take(&mut r.data),
                     acl: &r.acl,
                     flags: r.flags,
                     ttl: if op_code == OpCode::CreateTtl {
@@ -608,7 +607,7 @@ fn normalize_multi(ops: &[MultiOp]) -> Result<Vec<TxnOp<'_>>, ErrorCode> {
             },
             MultiOp::SetData(r) => TxnOp::SetData {
                 path: &r.path,
-                data: &r.data,
+                data: std::mem::take(&mut r.data),
                 version: r.version,
             },
             MultiOp::Check(r) => TxnOp::Check {
