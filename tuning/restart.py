@@ -175,8 +175,8 @@ class RkServer:
         self.config = os.path.join(work_dir, "zoo.cfg")
         self.log_path = os.path.join(work_dir, "ringkeeper.log")
         with open(self.config, "w") as f:
-            f.write(benchlib.ringkeeper_zoo_cfg(port, data_dir, True)
-                    + f"snapCount={snap_count}\nautopurge.purgeInterval=0\n")
+            f.write(benchlib.ringkeeper_zoo_cfg(port, data_dir, True,
+                                                {"snapCount": snap_count, "autopurge.purgeInterval": 0}))
         self.proc: subprocess.Popen | None = None
         self.lines: list[tuple[float, str]] = []
         self._reader: threading.Thread | None = None
