@@ -14,7 +14,6 @@ recorded rather than fatal.
 
 import contextlib
 import io
-import json
 import os
 import shutil
 import sys
