@@ -668,6 +668,11 @@ def fmt_range(xs):
     return f"{min(xs):,.0f}–{max(xs):,.0f}"
 
 
+def md_table(key_head: str, d: dict) -> list[str]:
+    """A two-column markdown table of d (| key_head | value |), then a blank line."""
+    return [f"| {key_head} | value |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in d.items()] + [""]
+
+
 def fmt_errors(st: CellStats) -> str:
     s = str(st.errors)
     if st.error_kinds and st.errors:

@@ -155,16 +155,8 @@ def write_report(out_dir, rows, meta):
     md.append("")
     md.append(f"Started {meta.get('started_utc', '?')}, report written {bl.utc_iso()}.")
     md.append("")
-    md.append("| machine fact | value |")
-    md.append("| --- | --- |")
-    for k, v in (meta.get("facts") or {}).items():
-        md.append(f"| {k} | {v} |")
-    md.append("")
-    md.append("| parameter | value |")
-    md.append("| --- | --- |")
-    for k, v in (meta.get("params") or {}).items():
-        md.append(f"| {k} | {v} |")
-    md.append("")
+    md += bl.md_table("machine fact", meta.get("facts") or {})
+    md += bl.md_table("parameter", meta.get("params") or {})
     for n in meta.get("notes", []):
         md.append(f"- {n}")
     if meta.get("notes"):

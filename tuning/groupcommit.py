@@ -489,8 +489,7 @@ def write_report(out_dir: str, rows: list, meta: dict) -> None:
     md += ["What else was running at the start (CPU share over half a second):", ""]
     md += [f"- {x}" for x in meta.get("busy_before") or ["(unknown)"]]
     md += ["", "At the end:", ""] + [f"- {x}" for x in meta.get("busy_after") or ["(unknown)"]] + [""]
-    md += ["| machine fact | value |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in facts.items()] + [""]
-    md += ["| parameter | value |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in pr.items()] + [""]
+    md += bl.md_table("machine fact", facts) + bl.md_table("parameter", pr)
     ignored = sorted({k for r in rows for k in r.get("config_ignored_keys") or []})
     if ignored:
         md += [f"**The server ignored {', '.join(ignored)} as unknown keys**: points that differ only in "

@@ -164,9 +164,8 @@ def main(argv=None) -> int:
           + (f", zkref flags `{a.zkref_args}`" if a.zkref_args else "")
           + (f", ZooKeeper pinned to CPU {a.pin[0]} and the driver to CPU {a.pin[1]}" if a.pin[0] or a.pin[1] else "")
           + ".",
-          "", "| machine fact | value |", "| --- | --- |"]
-    md += [f"| {k} | {v} |" for k, v in facts.items()]
-    md.append("")
+          ""]
+    md += bl.md_table("machine fact", facts)
     md += [f"- {x}" for x in notes]
     if notes:
         md.append("")
