@@ -5,20 +5,13 @@
 //! getData: length -1, dataLength 0; create with an empty buffer: length 0).
 //! The tree used to store null as empty, so getData answered 0 bytes.
 
+mod common;
+
+use common::open;
 use ringkeeper_datatree::{DataTree, NodeStat};
-use ringkeeper_jute::{Acl, Id, NodeData, Perms};
+use ringkeeper_jute::NodeData;
 
 const T0: i64 = 1_700_000_000_000;
-
-fn open() -> Vec<Acl> {
-    vec![Acl {
-        perms: Perms::ALL,
-        id: Id {
-            scheme: "world".to_string(),
-            id: "anyone".to_string(),
-        },
-    }]
-}
 
 fn null() -> Option<&'static [u8]> {
     None

@@ -1,21 +1,13 @@
 //! Ephemerals by session, containers and TTL nodes: what session close,
 //! the `dump` four-letter word and the container manager read.
 
+mod common;
+
+use common::open;
 use ringkeeper_datatree::ephemeral_type::{
     ttl_ms, ttl_to_ephemeral_owner, CONTAINER_EPHEMERAL_OWNER,
 };
 use ringkeeper_datatree::{DataTree, TreeOptions};
-use ringkeeper_jute::{Acl, Id, Perms};
-
-fn open() -> Vec<Acl> {
-    vec![Acl {
-        perms: Perms::ALL,
-        id: Id {
-            scheme: "world".to_string(),
-            id: "anyone".to_string(),
-        },
-    }]
-}
 
 const SESSION_A: i64 = 0x0100_0000_0000_0001;
 const SESSION_B: i64 = 0x0100_0000_0000_0002;

@@ -3,18 +3,10 @@
 //! Apache ZooKeeper 3.8 running the same steps (the differential tester
 //! found ringkeeper leaving the stats node as the client wrote it).
 
-use ringkeeper_datatree::{DataTree, NodeStat};
-use ringkeeper_jute::{Acl, Id, Perms};
+mod common;
 
-fn open() -> Vec<Acl> {
-    vec![Acl {
-        perms: Perms::ALL,
-        id: Id {
-            scheme: "world".into(),
-            id: "anyone".into(),
-        },
-    }]
-}
+use common::open;
+use ringkeeper_datatree::{DataTree, NodeStat};
 
 struct Steps {
     tree: DataTree,

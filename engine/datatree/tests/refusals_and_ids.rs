@@ -1,18 +1,11 @@
 //! Refused changes leave the tree untouched; node ids never come back to
 //! life; children are found by borrowed names.
 
-use ringkeeper_datatree::{DataTree, TreeError};
-use ringkeeper_jute::{Acl, ErrorCode, Id, Perms};
+mod common;
 
-fn open() -> Vec<Acl> {
-    vec![Acl {
-        perms: Perms::ALL,
-        id: Id {
-            scheme: "world".to_string(),
-            id: "anyone".to_string(),
-        },
-    }]
-}
+use common::open;
+use ringkeeper_datatree::{DataTree, TreeError};
+use ringkeeper_jute::{Acl, ErrorCode, Perms};
 
 /// Everything a refused change could disturb.
 fn fingerprint(tree: &DataTree) -> (u64, usize, i64, usize, Vec<String>) {
