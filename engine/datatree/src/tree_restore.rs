@@ -78,14 +78,7 @@ impl DataTree {
             }
         }
         let index = self.lookup_index(parent_path).ok_or(TreeError::NoNode)?;
-        let mut remembered = self
-            .restore_parent
-            .take()
-            .map(|(path, _)| path)
-            .unwrap_or_default();
-        remembered.clear();
-        remembered.push_str(parent_path);
-        self.restore_parent = Some((remembered, index));
+        self.restore_parent = Some((parent_path.to_owned(), index));
         Ok(index)
     }
 
