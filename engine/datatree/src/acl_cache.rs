@@ -7,8 +7,13 @@
 //! txn history carry the same numbers. -1 is OPEN_ACL_UNSAFE (world:anyone,
 //! all permissions) and is never counted; ZooKeeper gives it to the initial
 //! nodes only (a create with world:anyone gets a counted number).
+//!
+//! Lists are held as `Arc<[Acl]>` so that a reader who must keep a node's
+//! list past the tree's borrow (the server's pending-change views, a
+//! deleted node's watch events) shares it instead of copying it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 use ringkeeper_jute::{Acl, Id, Perms};
@@ -23,7 +28,7 @@ pub const OPEN_ACL_UNSAFE_ID: AclId = -1;
 
 #[derive(Debug)]
 struct AclEntry {
-    acls: Vec<Acl>,
+    acls: Arc<[Acl]>,
     references: u64,
 }
 
@@ -36,7 +41,7 @@ pub struct AclCache {
     /// The last number given out.
     last_id: AclId,
     hash_seed: u64,
-    open_acl_unsafe: Vec<Acl>,
+    open_acl_unsafe: Arc<[Acl]>,
 }
 
 impl AclCache {
@@ -46,13 +51,13 @@ impl AclCache {
             by_content: HashTable::new(),
             last_id: 0,
             hash_seed,
-            open_acl_unsafe: vec![Acl {
+            open_acl_unsafe: Arc::new([Acl {
                 perms: Perms::ALL,
                 id: Id {
                     scheme: "world".to_string(),
                     id: "anyone".to_string(),
                 },
-            }],
+            }]),
         }
     }
 
@@ -68,7 +73,7 @@ impl AclCache {
         let found = self
             .by_content
             .find(hash, |id| {
-                by_id.get(id).is_some_and(|entry| entry.acls == acls)
+                by_id.get(id).is_some_and(|entry| *entry.acls == *acls)
             })
             .copied();
         let id = match found {
@@ -79,7 +84,7 @@ impl AclCache {
                 self.by_id.insert(
                     id,
                     AclEntry {
-                        acls: acls.to_vec(),
+                        acls: Arc::from(acls),
                         references: 0,
                     },
                 );
@@ -107,10 +112,15 @@ impl AclCache {
 
     /// The list numbered `id`; OPEN_ACL_UNSAFE for -1.
     pub fn get(&self, id: AclId) -> Option<&[Acl]> {
+        self.get_shared(id).map(|acls| &acls[..])
+    }
+
+    /// The list numbered `id` as the cache holds it, to be shared.
+    pub fn get_shared(&self, id: AclId) -> Option<&Arc<[Acl]>> {
         if id == OPEN_ACL_UNSAFE_ID {
             return Some(&self.open_acl_unsafe);
         }
-        self.by_id.get(&id).map(|entry| &entry.acls[..])
+        self.by_id.get(&id).map(|entry| &entry.acls)
     }
 
     /// One more node uses `id` (unknown numbers are ignored, as ZooKeeper
@@ -184,6 +194,7 @@ impl AclCache {
         let references = self.references(id);
         self.forget(id);
         let hash = self.hash_of(&acls);
+        let acls = Arc::from(acls);
         self.by_id.insert(id, AclEntry { acls, references });
         self.insert_content_index(hash, id);
         self.last_id = self.last_id.max(id);
@@ -238,6 +249,19 @@ mod tests {
         assert_eq!(cache.references(first), 2);
         assert_eq!(cache.len(), 1);
         assert_eq!(cache.get(first), Some(&list[..]));
+    }
+
+    #[test]
+    fn a_shared_list_is_the_cached_one_and_outlives_its_number() {
+        let mut cache = AclCache::new(1);
+        let list = vec![acl(Perms::ALL, "digest", "bob:hash")];
+        let id = cache.intern(&list);
+        let first = Arc::clone(cache.get_shared(id).expect("interned"));
+        let second = cache.get_shared(id).expect("interned");
+        assert!(Arc::ptr_eq(&first, second), "shared, not copied");
+        cache.remove_usage(id);
+        assert_eq!(cache.get(id), None);
+        assert_eq!(&first[..], &list[..], "a holder keeps its list");
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! A refused change (NoNode, NodeExists, NotEmpty, ...) leaves the tree
 //! exactly as it was.
 
+use std::sync::Arc;
+
 use ringkeeper_jute::{Acl, AsNodeData, Id, Perms, Stat};
 
 use crate::acl_cache::{AclCache, OPEN_ACL_UNSAFE_ID};
@@ -239,8 +241,14 @@ impl DataTree {
     }
 
     pub fn node_acl(&self, node: &Node) -> &[Acl] {
+        self.shared_node_acl(node)
+    }
+
+    /// `node`'s ACL list as the ACL cache holds it: keeping it costs a
+    /// reference count, not a copy of the list.
+    pub fn shared_node_acl(&self, node: &Node) -> &Arc<[Acl]> {
         self.acl_cache
-            .get(node.acl_id)
+            .get_shared(node.acl_id)
             .expect("invariant: every node holds a reference to its ACL list")
     }
 

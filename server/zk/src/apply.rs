@@ -9,6 +9,8 @@
 //! txn kind, with no watch events, and the idempotent forms of create and
 //! delete a fuzzy snapshot needs (its rules R1 and R2).
 
+use std::sync::Arc;
+
 use ringkeeper_datatree::ephemeral_type::{ttl_to_ephemeral_owner, CONTAINER_EPHEMERAL_OWNER};
 use ringkeeper_datatree::path::parent_and_name;
 use ringkeeper_datatree::{EphemeralType, TreeError};
@@ -292,22 +294,24 @@ impl ZkServer {
             self.replay_delete(path, zxid);
             return Ok(());
         }
-        let (owner, acl) = match self.tree.get(path) {
-            Some(node) => (
-                Some(node.stat().ephemeral_owner),
-                self.tree.node_acl(node).to_vec(),
-            ),
-            None => (None, Vec::new()),
-        };
+        // The owner and ACL outlive the node: the ACL is shared with the
+        // tree's cache, not copied.
+        let deleted = self.tree.get(path).map(|node| {
+            (
+                node.stat().ephemeral_owner,
+                Arc::clone(self.tree.shared_node_acl(node)),
+            )
+        });
         self.tree
             .delete_node(path, zxid)
             .map_err(|error| error.error_code())?;
-        if let Some(owner) = owner {
+        if let Some((owner, _)) = deleted {
             self.ephemeral_order.removed(owner, path);
         }
+        let acl = deleted.as_ref().map_or(&[][..], |(_, acl)| &acl[..]);
         // NodeDeleted on the node (data and child watchers notified once),
         // then NodeChildrenChanged on its parent.
-        self.fire(path, EventType::NodeDeleted, Some(&acl), effects);
+        self.fire(path, EventType::NodeDeleted, Some(acl), effects);
         if let Some((parent, _)) = parent_and_name(path) {
             self.fire(parent, EventType::NodeChildrenChanged, None, effects);
         }
@@ -344,9 +348,8 @@ impl ZkServer {
                 looked_up = self
                     .tree
                     .get(path)
-                    .map(|node| self.tree.node_acl(node).to_vec())
-                    .unwrap_or_default();
-                &looked_up
+                    .map(|node| Arc::clone(self.tree.shared_node_acl(node)));
+                looked_up.as_deref().unwrap_or_default()
             }
         };
         self.deliver_fired(acl, out);

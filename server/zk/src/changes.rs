@@ -11,45 +11,17 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use ringkeeper_datatree::{AclId, NodeStat};
+use ringkeeper_datatree::NodeStat;
 use ringkeeper_jute::Acl;
-
-/// Tree ACL lists [`AclViews`] keeps before it starts afresh.
-pub const ACL_VIEWS_MAX: usize = 4_096;
 
 /// What prep believes about one node once a pending txn is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeView {
     pub stat: NodeStat,
     pub child_count: i32,
-    /// Shared: a view of a tree node holds its list from [`AclViews`].
+    /// Shared: a view of a tree node holds the tree's own list
+    /// (`DataTree::shared_node_acl`), not a copy.
     pub acl: Arc<[Acl]>,
-}
-
-/// The tree's ACL lists as prep's [`NodeView`]s share them, by the tree's
-/// ACL number: viewing a node costs a reference count, not a copy of its
-/// list. The tree's numbers only grow and are never given to another list
-/// (`AclCache`), so an entry never goes stale while the tree lives; past
-/// [`ACL_VIEWS_MAX`] lists the map starts afresh (views keep their lists).
-#[derive(Debug, Default)]
-pub struct AclViews {
-    by_id: HashMap<AclId, Arc<[Acl]>>,
-}
-
-impl AclViews {
-    /// The shared list of ACL number `id`, whose content is `acl`.
-    pub fn get(&mut self, id: AclId, acl: &[Acl]) -> Arc<[Acl]> {
-        if let Some(shared) = self.by_id.get(&id) {
-            debug_assert_eq!(&shared[..], acl, "ACL number {id} changed its list");
-            return Arc::clone(shared);
-        }
-        if self.by_id.len() >= ACL_VIEWS_MAX {
-            self.by_id.clear();
-        }
-        let shared: Arc<[Acl]> = Arc::from(acl);
-        self.by_id.insert(id, Arc::clone(&shared));
-        shared
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,21 +149,6 @@ mod tests {
     fn version_of(log: &ChangeLog, path: &str) -> Option<Option<i32>> {
         log.latest(path)
             .map(|record| record.node.as_ref().map(|node| node.stat.version))
-    }
-
-    #[test]
-    fn views_of_one_acl_number_share_one_list_and_the_map_stays_bounded() {
-        let acl = crate::acl::open_acl_unsafe();
-        let mut views = AclViews::default();
-        let first = views.get(7, &acl);
-        let second = views.get(7, &acl);
-        assert!(Arc::ptr_eq(&first, &second), "shared, not copied");
-        assert_eq!(&first[..], &acl[..]);
-        for id in 0..ACL_VIEWS_MAX as AclId * 2 {
-            views.get(100 + id, &acl);
-        }
-        assert!(views.by_id.len() <= ACL_VIEWS_MAX);
-        assert_eq!(&first[..], &acl[..], "a view keeps its list");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use ringkeeper_session::SessionTracker;
 
 use crate::acl::{check_acl, fixup_acl};
 use crate::auth::AuthInfo;
-use crate::changes::{AclViews, ChangeLog, ChangeRecord, NodeView};
+use crate::changes::{ChangeLog, ChangeRecord, NodeView};
 use crate::config::{ZkConfig, MULTI_OPS_MAX};
 use crate::ephemeral_order::EphemeralOrder;
 use crate::request::WriteRequest;
@@ -37,7 +37,6 @@ const SPECIAL_PATHS: [&str; 4] = ["/", "/zookeeper", "/zookeeper/quota", "/zooke
 struct Prep<'a> {
     tree: &'a DataTree,
     changes: &'a mut ChangeLog,
-    acl_views: &'a mut AclViews,
     sessions: &'a mut SessionTracker,
     config: &'a ZkConfig,
     ephemeral_order: &'a EphemeralOrder,
@@ -99,7 +98,6 @@ impl ZkServer {
         let mut prep = Prep {
             tree: &self.tree,
             changes: &mut self.changes,
-            acl_views: &mut self.acl_views,
             sessions: &mut self.sessions,
             config: &self.config,
             ephemeral_order: &self.ephemeral_order,
@@ -200,7 +198,7 @@ impl Prep<'_> {
 
     /// `getRecordForPath`: the pending record of `path`, else the tree's
     /// node. "" is the root, as in ZooKeeper's node map.
-    fn record(&mut self, path: &str) -> Option<NodeView> {
+    fn record(&self, path: &str) -> Option<NodeView> {
         let path = if path.is_empty() { "/" } else { path };
         if let Some(record) = self.changes.latest(path) {
             return record.node.clone();
@@ -209,11 +207,11 @@ impl Prep<'_> {
         Some(NodeView {
             stat: *node.stat(),
             child_count: i32::try_from(node.child_count()).unwrap_or(i32::MAX),
-            acl: self.acl_views.get(node.acl_id(), self.tree.node_acl(node)),
+            acl: Arc::clone(self.tree.shared_node_acl(node)),
         })
     }
 
-    fn existing(&mut self, path: &str) -> Result<NodeView, ErrorCode> {
+    fn existing(&self, path: &str) -> Result<NodeView, ErrorCode> {
         self.record(path).ok_or(ErrorCode::NoNode)
     }
 

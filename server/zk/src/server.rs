@@ -24,7 +24,7 @@ use ringkeeper_session::{SessionConfig, SessionError, SessionTracker};
 use ringkeeper_watch::{FiredWatch, WatchManager};
 
 use crate::acl::check_acl;
-use crate::changes::{AclViews, ChangeLog};
+use crate::changes::ChangeLog;
 use crate::config::{ZkConfig, ZkConfigError};
 use crate::connection::{last_op_name, Connection};
 use crate::ephemeral_order::EphemeralOrder;
@@ -55,8 +55,6 @@ pub struct ZkServer {
     pub(crate) watches: WatchManager,
     pub(crate) sessions: SessionTracker,
     pub(crate) changes: ChangeLog,
-    /// The tree's ACL lists as prep's views share them.
-    pub(crate) acl_views: AclViews,
     pub(crate) ephemeral_order: EphemeralOrder,
     pub(crate) connections: HashMap<ConnKey, Connection>,
     pub(crate) session_connections: HashMap<i64, ConnKey>,
@@ -116,7 +114,6 @@ impl ZkServer {
             sessions,
             tree,
             changes: ChangeLog::default(),
-            acl_views: AclViews::default(),
             ephemeral_order: EphemeralOrder::default(),
             connections: HashMap::new(),
             session_connections: HashMap::new(),
