@@ -149,11 +149,28 @@ impl Jute for MultiRequest {
     }
 
     fn decode(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(MultiRequest::decode_noting_null_path(reader)?.0)
+    }
+}
+
+impl MultiRequest {
+    /// Decodes as [`Jute::decode`] does (a null path reads as ""), and
+    /// also says which op, if any, is the first whose path is jute's null
+    /// (-1): Java's jute keeps it as `null`, on which ZooKeeper fails the
+    /// request. Every op's request record starts with its path, so this
+    /// costs one 4-byte comparison per op.
+    pub fn decode_noting_null_path(
+        reader: &mut Reader<'_>,
+    ) -> Result<(MultiRequest, Option<usize>), DecodeError> {
         let mut ops = Vec::new();
+        let mut first_null_path = None;
         loop {
             let header = MultiHeader::decode(reader)?;
             if header.done {
-                return Ok(MultiRequest { ops });
+                return Ok((MultiRequest { ops }, first_null_path));
+            }
+            if first_null_path.is_none() && reader.next_is_null() {
+                first_null_path = Some(ops.len());
             }
             ops.push(MultiOp::decode_body(header.op_code, reader)?);
         }
@@ -378,5 +395,65 @@ mod arbitrary {
                 .prop_map(|results| MultiResponse { results })
                 .boxed()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{put_int, put_ustring};
+
+    fn op_header(op_code: OpCode, out: &mut Vec<u8>) {
+        MultiHeader {
+            op_code: op_code.as_i32(),
+            done: false,
+            err: -1,
+        }
+        .encode(out);
+    }
+
+    #[test]
+    fn a_multi_names_its_first_op_with_a_null_path_and_still_decodes_it_as_empty() {
+        // setData "/a", check null, delete null.
+        let mut body = Vec::new();
+        op_header(OpCode::SetData, &mut body);
+        SetDataRequest {
+            path: "/a".into(),
+            data: NodeData::from(b"x"),
+            version: -1,
+        }
+        .encode(&mut body);
+        op_header(OpCode::Check, &mut body);
+        put_int(&mut body, -1);
+        put_int(&mut body, 3);
+        op_header(OpCode::Delete, &mut body);
+        put_int(&mut body, -1);
+        put_int(&mut body, -1);
+        END_HEADER.encode(&mut body);
+
+        let (multi, first_null_path) =
+            MultiRequest::decode_noting_null_path(&mut Reader::new(&body)).unwrap();
+        assert_eq!(first_null_path, Some(1));
+        assert_eq!(
+            multi.ops[1],
+            MultiOp::Check(CheckVersionRequest {
+                path: String::new(),
+                version: 3
+            })
+        );
+        assert_eq!(MultiRequest::from_bytes(&body), Ok(multi));
+    }
+
+    #[test]
+    fn an_empty_path_is_not_a_null_one() {
+        let mut body = Vec::new();
+        op_header(OpCode::GetData, &mut body);
+        put_ustring(&mut body, "");
+        body.push(0);
+        END_HEADER.encode(&mut body);
+        let (multi, first_null_path) =
+            MultiRequest::decode_noting_null_path(&mut Reader::new(&body)).unwrap();
+        assert_eq!(first_null_path, None);
+        assert_eq!(multi.ops.len(), 1);
     }
 }

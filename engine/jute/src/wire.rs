@@ -8,7 +8,10 @@
 //! boolean  = u8                        ; 0 is false, anything else true; we write 0 or 1
 //! buffer   = len:int bytes{len}        ; len = -1 means null, decoded as empty,
 //!                                      ; except a znode's data (NodeData), where null is kept
-//! ustring  = len:int utf8{len}         ; len = -1 means null, decoded as "";
+//! ustring  = len:int utf8{len}         ; len = -1 means null, decoded as ""
+//!                                      ; (read_ustring_or_null_ref and next_is_null
+//!                                      ; tell it apart, for paths: ZooKeeper keeps
+//!                                      ; Java's null and fails on it);
 //!                                      ; malformed UTF-8 becomes U+FFFD, as in Java
 //! vector<T>= count:int T{count}        ; count = -1 means null, decoded as empty
 //! record   = its fields in declaration order, no tags, no padding
@@ -23,6 +26,9 @@ use std::borrow::Cow;
 use crate::error::DecodeError;
 use crate::java_utf8::decode_utf8_like_java;
 use crate::node_data::NodeData;
+
+/// jute's null (length or count -1), as it goes on the wire.
+const NULL_LEN_PREFIX: [u8; 4] = (-1i32).to_be_bytes();
 
 /// A jute record: encodes into a byte vector, decodes from a [`Reader`].
 pub trait Jute: Sized {
@@ -173,6 +179,25 @@ impl<'a> Reader<'a> {
         Ok(self.read_ustring_ref(field)?.into_owned())
     }
 
+    /// A ustring as [`Reader::read_ustring_ref`] reads it, but `None` for
+    /// jute's null (-1), which Java's jute keeps as `null`.
+    pub fn read_ustring_or_null_ref(
+        &mut self,
+        field: &'static str,
+    ) -> Result<Option<Cow<'a, str>>, DecodeError> {
+        Ok(self
+            .read_buffer_or_null_ref(field)?
+            .map(decode_utf8_like_java))
+    }
+
+    /// Whether the next field starts with jute's null, a length or count
+    /// of -1. Reads nothing: a caller that decodes the field as usual (a
+    /// null ustring reads as "") can still tell a null one apart, at the
+    /// cost of one 4-byte comparison.
+    pub fn next_is_null(&self) -> bool {
+        self.rest().get(..4) == Some(&NULL_LEN_PREFIX[..])
+    }
+
     /// A vector of `T`, each element decoded by `decode_one` (null reads
     /// as empty). The claimed count is checked against the bytes that
     /// remain before the vector is allocated.
@@ -248,5 +273,64 @@ pub fn put_vector<T>(
     put_int(out, count);
     for value in values {
         encode_one(value, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_null_ustring_reads_as_empty_and_is_told_apart_only_when_asked() {
+        let mut bytes = Vec::new();
+        put_int(&mut bytes, -1);
+        put_ustring(&mut bytes, "");
+        put_ustring(&mut bytes, "/a");
+
+        let mut reader = Reader::new(&bytes);
+        assert!(reader.next_is_null());
+        assert_eq!(reader.position(), 0, "next_is_null reads nothing");
+        assert_eq!(reader.read_ustring("null").unwrap(), "");
+        assert!(!reader.next_is_null(), "an empty string is not null");
+        assert_eq!(reader.read_ustring("empty").unwrap(), "");
+        assert!(!reader.next_is_null());
+
+        let mut reader = Reader::new(&bytes);
+        assert_eq!(reader.read_ustring_or_null_ref("null").unwrap(), None);
+        assert_eq!(
+            reader.read_ustring_or_null_ref("empty").unwrap().as_deref(),
+            Some("")
+        );
+        let path = reader.read_ustring_or_null_ref("path").unwrap().unwrap();
+        assert!(
+            matches!(path, Cow::Borrowed("/a")),
+            "valid UTF-8 is borrowed"
+        );
+        assert!(!reader.next_is_null(), "no bytes left is not null");
+    }
+
+    #[test]
+    fn a_nullable_ustring_keeps_the_hostile_input_checks() {
+        let mut reader = Reader::new(&[0xff, 0xff, 0xff]);
+        assert!(!reader.next_is_null(), "three bytes are no length prefix");
+        assert!(matches!(
+            reader.read_ustring_or_null_ref("SyncRequest.path"),
+            Err(DecodeError::Truncated { .. })
+        ));
+        let mut reader = Reader::new(&[0xff, 0xff, 0xff, 0xfe]);
+        assert!(matches!(
+            reader.read_ustring_or_null_ref("SyncRequest.path"),
+            Err(DecodeError::NegativeLength { len: -2, .. })
+        ));
+        let mut reader = Reader::new(&[0, 0, 0, 9, b'/']);
+        assert!(matches!(
+            reader.read_ustring_or_null_ref("SyncRequest.path"),
+            Err(DecodeError::LengthExceedsRemaining { len: 9, .. })
+        ));
+        let mut reader = Reader::new(&[0, 0, 0, 2, b'/', 0xff]);
+        assert_eq!(
+            reader.read_ustring_or_null_ref("p").unwrap().as_deref(),
+            Some("/\u{fffd}")
+        );
     }
 }

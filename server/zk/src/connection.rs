@@ -14,6 +14,10 @@ pub struct Connection {
     /// The timeout negotiated by this connection's handshake.
     pub timeout_ms: u32,
     pub stats: ConnectionStats,
+    /// The connection set a watch on a null path (addWatch, setWatches2),
+    /// which ZooKeeper holds under Java's null and which never fires; a
+    /// second null-path watch request then fails (MarshallingError).
+    pub holds_null_path_watch: bool,
 }
 
 /// Per-connection counters for `cons` (ServerCnxn's stats).
@@ -38,6 +42,7 @@ impl Connection {
             auth: AuthInfo::for_peer(peer),
             session_id: None,
             timeout_ms: 0,
+            holds_null_path_watch: false,
             stats: ConnectionStats {
                 last_cxid: -1,
                 last_zxid: -1,

@@ -52,7 +52,7 @@ pub use digest::generate_digest;
 pub use outbox::{ConnKey, Outbox};
 pub use pipeline::{ApplyMode, SESSION_QUEUED_REQUESTS_MAX};
 pub use replay::ReplayError;
-pub use request::{ReadRequest, WriteRequest};
+pub use request::{NullPathRequest, ReadRequest, WatchLists, WriteRequest};
 pub use restore::RestoreError;
 pub use server::{ServerCounters, ZkServer};
 pub use txn::{SubTxn, Txn, TxnRecord};

@@ -51,6 +51,9 @@ struct Prep<'a> {
 struct CreateFields<'r> {
     op_code: OpCode,
     path: &'r str,
+    /// The path was jute's null (`path` is ""). A multi never has one
+    /// here: ZooKeeper fails such a multi before its ops are prepped.
+    path_is_null: bool,
     data: NodeData,
     acl: &'r [Acl],
     flags: i32,
@@ -158,17 +161,26 @@ impl ZkServer {
 impl Prep<'_> {
     fn request(&mut self, request: WriteRequest) -> Result<TxnRecord, ErrorCode> {
         match request {
-            WriteRequest::Create { op_code, request } => self.create(CreateFields {
+            WriteRequest::Create {
+                op_code,
+                request,
+                path_is_null,
+            } => self.create(CreateFields {
                 op_code,
                 path: &request.path,
+                path_is_null,
                 data: request.data,
                 acl: &request.acl,
                 flags: request.flags,
                 ttl: -1,
             }),
-            WriteRequest::CreateTtl(request) => self.create(CreateFields {
+            WriteRequest::CreateTtl {
+                request,
+                path_is_null,
+            } => self.create(CreateFields {
                 op_code: OpCode::CreateTtl,
                 path: &request.path,
+                path_is_null,
                 data: request.data,
                 acl: &request.acl,
                 flags: request.flags,
@@ -250,7 +262,11 @@ impl Prep<'_> {
             return Err(ErrorCode::BadArguments);
         }
         self.check_session()?;
-        // validatePathForCreate
+        // validatePathForCreate, whose first use of a null path is a
+        // NullPointerException.
+        if fields.path_is_null {
+            return Err(ErrorCode::MarshallingError);
+        }
         let last_slash = fields.path.rfind('/');
         let (Some(last_slash), false) = (last_slash, fields.path.contains('\0')) else {
             return Err(ErrorCode::BadArguments);
@@ -578,6 +594,7 @@ fn normalize_multi(ops: &mut [MultiOp]) -> Result<Vec<TxnOp<'_>>, ErrorCode> {
                 TxnOp::Create(CreateFields {
                     op_code,
                     path: &r.path,
+                    path_is_null: false,
                     data: std::mem::take(&mut r.data),
                     acl: &r.acl,
                     flags: r.flags,
@@ -589,6 +606,7 @@ fn normalize_multi(ops: &mut [MultiOp]) -> Result<Vec<TxnOp<'_>>, ErrorCode> {
                 TxnOp::Create(CreateFields {
                     op_code,
                     path: &r.path,
+                    path_is_null: false,
                     data: std::mem::take(&mut r.data),
                     acl: &r.acl,
                     flags: r.flags,

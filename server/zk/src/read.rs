@@ -7,14 +7,14 @@ use ringkeeper_jute::wire::put_buffer_or_null;
 use ringkeeper_jute::{
     AddWatchMode, ErrorCode, ErrorResponse, EventType, ExistsResponse, GetAclResponse,
     GetAllChildrenNumberResponse, GetChildren2Response, GetChildrenResponse, GetEphemeralsResponse,
-    Jute, KeeperState, MultiOp, MultiResponse, MultiResult, OpCode, Perms, RequestHeader,
-    SetWatches2, Stat, SyncResponse, WatcherEvent, WatcherType, WhoAmIResponse, Xid,
+    Jute, KeeperState, MultiOp, MultiResponse, MultiResult, OpCode, Perms, RequestHeader, Stat,
+    SyncResponse, WatcherEvent, WatcherType, WhoAmIResponse, Xid,
 };
 use ringkeeper_watch::{WatchError, WatchKind};
 
 use crate::acl::{check_acl, mask_digest_ids};
 use crate::outbox::{ConnKey, Outbox};
-use crate::request::ReadRequest;
+use crate::request::{NullPathRequest, ReadRequest, WatchLists};
 use crate::server::ZkServer;
 
 /// A read's outcome: a body, or an error code for the reply header.
@@ -35,7 +35,14 @@ enum ReadReply {
     AllChildrenNumber(GetAllChildrenNumberResponse),
     Ephemerals(GetEphemeralsResponse),
     Sync(SyncResponse),
+    /// sync of a null path: the null path echoed.
+    SyncNullPath,
     MultiRead(MultiResponse),
+    /// A multi or multiRead ZooKeeper stopped at a null path (a multi at
+    /// once, a multiRead after the ops before it): the reply says MarshallingError and
+    /// still carries the results so far, as ZooKeeper sends the response
+    /// it had begun.
+    MultiStopped(MultiResponse),
     AddWatch(ErrorResponse),
     WhoAmI(WhoAmIResponse),
 }
@@ -56,7 +63,10 @@ impl ReadReply {
             ReadReply::AllChildrenNumber(response) => response.encode(out),
             ReadReply::Ephemerals(response) => response.encode(out),
             ReadReply::Sync(response) => response.encode(out),
-            ReadReply::MultiRead(response) => response.encode(out),
+            ReadReply::SyncNullPath => put_buffer_or_null(out, None),
+            ReadReply::MultiRead(response) | ReadReply::MultiStopped(response) => {
+                response.encode(out)
+            }
             ReadReply::AddWatch(response) => response.encode(out),
             ReadReply::WhoAmI(response) => response.encode(out),
         }
@@ -80,6 +90,9 @@ impl ZkServer {
         }
         let result = self.read(conn, session_id, request, out);
         let (err, body) = match result {
+            Ok(Some(body @ ReadReply::MultiStopped(_))) => {
+                (ErrorCode::MarshallingError, Some(body))
+            }
             Ok(body) => (ErrorCode::Ok, body),
             Err(code) => (code, None),
         };
@@ -182,14 +195,11 @@ impl ZkServer {
             ReadRequest::Sync(request) => {
                 Ok(Some(ReadReply::Sync(SyncResponse { path: request.path })))
             }
-            ReadRequest::MultiRead(multi) => {
-                if multi.ops.iter().any(|op| !op.is_read()) {
-                    return Err(ErrorCode::MarshallingError);
-                }
+            ReadRequest::MultiRead { request, stopped } => {
                 // ZooKeeper rebuilds each op without its watch flag: a
                 // multiRead never sets watches.
-                let mut results = Vec::with_capacity(multi.ops.len());
-                for op in &multi.ops {
+                let mut results = Vec::with_capacity(request.ops.len());
+                for op in &request.ops {
                     let result = match op {
                         MultiOp::GetData(r) => {
                             self.get_data(conn, &r.path, false).map(|(node, stat)| {
@@ -210,12 +220,18 @@ impl ZkServer {
                         result.unwrap_or_else(|code| MultiResult::Error { err: code.as_i32() }),
                     );
                 }
-                Ok(Some(ReadReply::MultiRead(MultiResponse { results })))
+                let response = MultiResponse { results };
+                Ok(Some(if stopped {
+                    ReadReply::MultiStopped(response)
+                } else {
+                    ReadReply::MultiRead(response)
+                }))
             }
             ReadRequest::SetWatches(watches) => {
                 self.set_watches(conn, &watches, out)?;
                 Ok(None)
             }
+            ReadRequest::NullPath(request) => self.read_null_path(conn, request),
             ReadRequest::AddWatch(request) => {
                 let mode =
                     AddWatchMode::from_i32(request.mode).ok_or(ErrorCode::MarshallingError)?;
@@ -307,45 +323,17 @@ impl ZkServer {
 
     /// `DataTree.setWatches`: a watch whose event was missed since
     /// `relative_zxid` fires now (its event goes out before the reply);
-    /// the others are set.
+    /// the others are set. A null path stops it as a NullPointerException
+    /// stops ZooKeeper: MarshallingError, with what came before it done.
     fn set_watches(
         &mut self,
         conn: ConnKey,
-        watches: &SetWatches2,
+        watches: &WatchLists,
         out: &mut Outbox,
     ) -> Result<(), ErrorCode> {
         let relative_zxid = watches.relative_zxid;
         let mut events: Vec<(EventType, &str)> = Vec::new();
-        for path in &watches.data_watches {
-            match self.tree.get(tree_path(path)).map(|node| node.stat().mzxid) {
-                None => events.push((EventType::NodeDeleted, path)),
-                Some(mzxid) if mzxid > relative_zxid => {
-                    events.push((EventType::NodeDataChanged, path))
-                }
-                Some(_) => self.add_watch(path, conn, WatchKind::Data)?,
-            }
-        }
-        for path in &watches.exist_watches {
-            match self.tree.get(tree_path(path)) {
-                Some(_) => events.push((EventType::NodeCreated, path)),
-                None => self.add_watch(path, conn, WatchKind::Exists)?,
-            }
-        }
-        for path in &watches.child_watches {
-            match self.tree.get(tree_path(path)).map(|node| node.stat().pzxid) {
-                None => events.push((EventType::NodeDeleted, path)),
-                Some(pzxid) if pzxid > relative_zxid => {
-                    events.push((EventType::NodeChildrenChanged, path))
-                }
-                Some(_) => self.add_watch(path, conn, WatchKind::Child)?,
-            }
-        }
-        for path in &watches.persistent_watches {
-            self.add_watch(path, conn, WatchKind::Persistent)?;
-        }
-        for path in &watches.persistent_recursive_watches {
-            self.add_watch(path, conn, WatchKind::PersistentRecursive)?;
-        }
+        let outcome = self.set_watches_until_null(conn, watches, relative_zxid, &mut events);
         for (event_type, path) in events {
             let event = WatcherEvent {
                 event_type: event_type.as_i32(),
@@ -358,6 +346,99 @@ impl ZkServer {
                 out.push_event(conn, &event);
             }
         }
+        outcome
+    }
+
+    /// setWatches' lists in ZooKeeper's order, the events due collected
+    /// in `events`.
+    fn set_watches_until_null<'w>(
+        &mut self,
+        conn: ConnKey,
+        watches: &'w WatchLists,
+        relative_zxid: i64,
+        events: &mut Vec<(EventType, &'w str)>,
+    ) -> Result<(), ErrorCode> {
+        let not_null =
+            |path: &'w Option<String>| path.as_deref().ok_or(ErrorCode::MarshallingError);
+        for path in &watches.data_watches {
+            let path = not_null(path)?;
+            match self.tree.get(tree_path(path)).map(|node| node.stat().mzxid) {
+                None => events.push((EventType::NodeDeleted, path)),
+                Some(mzxid) if mzxid > relative_zxid => {
+                    events.push((EventType::NodeDataChanged, path))
+                }
+                Some(_) => self.add_watch(path, conn, WatchKind::Data)?,
+            }
+        }
+        for path in &watches.exist_watches {
+            let path = not_null(path)?;
+            match self.tree.get(tree_path(path)) {
+                Some(_) => events.push((EventType::NodeCreated, path)),
+                None => self.add_watch(path, conn, WatchKind::Exists)?,
+            }
+        }
+        for path in &watches.child_watches {
+            let path = not_null(path)?;
+            match self.tree.get(tree_path(path)).map(|node| node.stat().pzxid) {
+                None => events.push((EventType::NodeDeleted, path)),
+                Some(pzxid) if pzxid > relative_zxid => {
+                    events.push((EventType::NodeChildrenChanged, path))
+                }
+                Some(_) => self.add_watch(path, conn, WatchKind::Child)?,
+            }
+        }
+        let persistent = [
+            (&watches.persistent_watches, WatchKind::Persistent),
+            (
+                &watches.persistent_recursive_watches,
+                WatchKind::PersistentRecursive,
+            ),
+        ];
+        for (paths, kind) in persistent {
+            for path in paths {
+                match path {
+                    Some(path) => self.add_watch(path, conn, kind)?,
+                    None => self.hold_null_path_watch(conn)?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A null-path request ZooKeeper answers other than with
+    /// MarshallingError at once ([`NullPathRequest`]).
+    fn read_null_path(&mut self, conn: ConnKey, request: NullPathRequest) -> ReadResult {
+        match request {
+            NullPathRequest::Sync => Ok(Some(ReadReply::SyncNullPath)),
+            NullPathRequest::AddWatch { mode } => {
+                AddWatchMode::from_i32(mode).ok_or(ErrorCode::MarshallingError)?;
+                self.hold_null_path_watch(conn)?;
+                Ok(Some(ReadReply::AddWatch(ErrorResponse { err: 0 })))
+            }
+            NullPathRequest::RemoveWatches { watcher_type } => {
+                parse_watcher_type(watcher_type)?;
+                match self.connection(conn)?.holds_null_path_watch {
+                    true => Err(ErrorCode::MarshallingError),
+                    false => Err(ErrorCode::NoWatcher),
+                }
+            }
+            NullPathRequest::Multi => Ok(Some(ReadReply::MultiStopped(MultiResponse::default()))),
+        }
+    }
+
+    /// A watch on a null path (addWatch, or setWatches2's persistent
+    /// lists): ZooKeeper's watch tables take Java's null as a key, so the
+    /// first one on a connection is held (and never fires); the next
+    /// looks the held one up by `null.equals`, a NullPointerException.
+    fn hold_null_path_watch(&mut self, conn: ConnKey) -> Result<(), ErrorCode> {
+        let connection = self
+            .connections
+            .get_mut(&conn)
+            .ok_or(ErrorCode::SessionExpired)?;
+        if connection.holds_null_path_watch {
+            return Err(ErrorCode::MarshallingError);
+        }
+        connection.holds_null_path_watch = true;
         Ok(())
     }
 }

@@ -118,6 +118,7 @@ fn prep_then_apply_through_the_public_seam() {
     let create = WriteRequest::Create {
         op_code: OpCode::Create,
         request: create_request("/p", b"", 0),
+        path_is_null: false,
     };
     let first = h.server.prep(c.conn, 1, &create, h.now_ms);
     assert_eq!(h.server.digest(), digest, "prep does not touch the tree");

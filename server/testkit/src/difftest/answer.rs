@@ -11,7 +11,7 @@ use std::fmt;
 use ringkeeper_jute::{
     error_name, Acl, Create2Response, CreateResponse, DecodeError, ExistsResponse, GetAclResponse,
     GetAllChildrenNumberResponse, GetChildren2Response, GetChildrenResponse, GetDataResponse,
-    GetEphemeralsResponse, Jute, MultiResponse, MultiResult, OpCode, SetAclResponse,
+    GetEphemeralsResponse, Jute, MultiResponse, MultiResult, OpCode, Reader, SetAclResponse,
     SetDataResponse, Stat, SyncResponse, WhoAmIResponse,
 };
 
@@ -204,7 +204,17 @@ fn body_fields(
         OpCode::Multi | OpCode::MultiRead => {
             multi_fields(fields, &MultiResponse::from_bytes(&reply.body)?.results)
         }
-        OpCode::Sync => text(fields, "path", SyncResponse::from_bytes(&reply.body)?.path),
+        // ZooKeeper echoes a null path as null: keep it apart from "".
+        OpCode::Sync => {
+            let mut reader = Reader::new(&reply.body);
+            let path = reader.read_ustring_or_null_ref("SyncResponse.path")?;
+            reader.expect_end(SyncResponse::NAME)?;
+            text(
+                fields,
+                "path",
+                path.map_or_else(|| "null (-1)".to_string(), |path| format!("{path:?}")),
+            );
+        }
         OpCode::GetAllChildrenNumber => text(
             fields,
             "totalNumber",

@@ -6,7 +6,9 @@
 //! holding one of [`MALFORMED_UTF8_MARKERS`] (private-use chars no other
 //! path uses) goes on the wire with the marker's three UTF-8 bytes
 //! replaced by three malformed ones, which a server reads as Java does
-//! (U+FFFD for each malformed sequence).
+//! (U+FFFD for each malformed sequence). A path that is exactly
+//! [`NULL_PATH`] goes as jute's null (length -1), which Java's jute reads
+//! as `null`.
 
 use std::fmt;
 
@@ -176,6 +178,33 @@ pub fn put_malformed_utf8(body: &mut [u8]) {
     }
 }
 
+/// Stand-in for a null path: a string that is exactly this char is sent
+/// as jute's null (length -1) instead ([`put_null_paths`]).
+pub const NULL_PATH: &str = "\u{F8FF}";
+
+/// Replaces every ustring that is exactly [`NULL_PATH`] in an encoded
+/// request by jute's null, a length of -1 and no bytes.
+pub fn put_null_paths(body: &mut Vec<u8>) {
+    let mut marked = Vec::with_capacity(4 + NULL_PATH.len());
+    marked.extend_from_slice(&(NULL_PATH.len() as i32).to_be_bytes());
+    marked.extend_from_slice(NULL_PATH.as_bytes());
+    let mut at = 0;
+    while at + marked.len() <= body.len() {
+        if body[at..at + marked.len()] == marked[..] {
+            body.splice(at..at + marked.len(), (-1i32).to_be_bytes());
+            at += 4;
+        } else {
+            at += 1;
+        }
+    }
+}
+
+/// Puts the stand-ins' bytes on the wire: malformed UTF-8 and null paths.
+fn put_stand_ins(body: &mut Vec<u8>) {
+    put_malformed_utf8(body);
+    put_null_paths(body);
+}
+
 /// The zxid a setWatches replay is relative to: events the client missed
 /// since then fire at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,7 +243,7 @@ impl SetWatchesSpec {
     /// The request body with `relative_zxid` (each server gets its own).
     pub fn body(&self, relative_zxid: i64) -> Vec<u8> {
         let mut body = self.encoded(relative_zxid);
-        put_malformed_utf8(&mut body);
+        put_stand_ins(&mut body);
         body
     }
 
@@ -296,10 +325,11 @@ impl Op {
     /// zxid 0 here ([`SetWatchesSpec::body`] gives each server's own); a
     /// disconnect, a reconnect without setWatches and a pipeline send no
     /// single request (the side performs them) and show as a ping. Marked
-    /// paths carry their malformed bytes ([`put_malformed_utf8`]).
+    /// paths carry their malformed bytes ([`put_malformed_utf8`]), and a
+    /// path that is [`NULL_PATH`] goes as jute's null ([`put_null_paths`]).
     pub fn wire(&self) -> WireRequest {
         let mut wire = self.encoded();
-        put_malformed_utf8(&mut wire.body);
+        put_stand_ins(&mut wire.body);
         wire
     }
 

@@ -10,13 +10,17 @@
 //! - `malformed UTF-8 paths`: every op that takes a path, with paths that
 //!   are not UTF-8 (see [`MALFORMED_UTF8_MARKERS`]), in multi and multiRead
 //!   too, and handed back by setWatches and setWatches2.
+//! - `null paths`: every op that takes a path, with the path sent as
+//!   jute's null (see [`NULL_PATH`]): alone, in multi and multiRead next
+//!   to good ops, twice as a watch on one connection, and in setWatches
+//!   and setWatches2 lists after paths that are handled first.
 
 use ringkeeper_jute::{
     AddWatchMode, CheckVersionRequest, CreateMode, CreateRequest, CreateTtlRequest, DeleteRequest,
     GetChildrenRequest, GetDataRequest, MultiOp, NodeData, OpCode, SetDataRequest, WatcherType,
 };
 
-use super::op::{Op, RelativeZxid, SetWatchesSpec, MALFORMED_UTF8_MARKERS};
+use super::op::{Op, RelativeZxid, SetWatchesSpec, MALFORMED_UTF8_MARKERS, NULL_PATH};
 use crate::client::open_acl;
 
 /// A named fixed op sequence; `ops` gets the seed's root path.
@@ -27,7 +31,7 @@ pub struct Scenario {
 }
 
 /// Every scenario, in the order they run.
-pub const SCENARIOS: [Scenario; 2] = [
+pub const SCENARIOS: [Scenario; 3] = [
     Scenario {
         name: "null data",
         ops: null_data,
@@ -35,6 +39,10 @@ pub const SCENARIOS: [Scenario; 2] = [
     Scenario {
         name: "malformed UTF-8 paths",
         ops: malformed_utf8_paths,
+    },
+    Scenario {
+        name: "null paths",
+        ops: null_paths,
     },
 ];
 
@@ -212,6 +220,160 @@ fn malformed_utf8_paths(root: &str) -> Vec<Op> {
     ops
 }
 
+fn null_paths(root: &str) -> Vec<Op> {
+    let at = |name: &str| format!("{root}/{name}");
+    let null = || NULL_PATH.to_string();
+    let mut ops = vec![create(
+        0,
+        OpCode::Create,
+        at("a"),
+        NodeData::from(b"a"),
+        CreateMode::Persistent,
+    )];
+    // One null-path watch per connection, then the second one fails: in
+    // ops_on_path, session 2's addWatch comes before its removeWatches.
+    ops.extend(ops_on_path(root, NULL_PATH));
+    let mut bad_create = create(
+        0,
+        OpCode::Create,
+        null(),
+        NodeData::default(),
+        CreateMode::Persistent,
+    );
+    if let Op::Create { flags, .. } = &mut bad_create {
+        *flags = 99;
+    }
+    let mut zero_ttl = create(
+        0,
+        OpCode::CreateTtl,
+        null(),
+        NodeData::default(),
+        CreateMode::PersistentWithTtl,
+    );
+    if let Op::Create { ttl_ms, .. } = &mut zero_ttl {
+        *ttl_ms = 0;
+    }
+    ops.extend([
+        // Flags and TTL are checked before the path is used.
+        bad_create,
+        zero_ttl,
+        create(
+            2,
+            OpCode::Create,
+            null(),
+            NodeData::default(),
+            CreateMode::Ephemeral,
+        ),
+        Op::AddWatch {
+            session: 1,
+            path: null(),
+            mode: AddWatchMode::PersistentRecursive.as_i32(),
+        },
+        Op::CheckWatches {
+            session: 1,
+            path: null(),
+            watcher_type: WatcherType::Data.as_i32(),
+        },
+        // The ops before the null path are not done.
+        Op::Multi {
+            session: 0,
+            ops: vec![
+                MultiOp::Create(create_request(at("m"), NodeData::default())),
+                MultiOp::Delete(DeleteRequest {
+                    path: null(),
+                    version: -1,
+                }),
+            ],
+        },
+        Op::Exists {
+            session: 0,
+            path: at("m"),
+            watch: false,
+        },
+        // A multiRead answers the ops before the null path; with a write
+        // op it fails whole (read and write ops do not mix).
+        Op::MultiRead {
+            session: 0,
+            ops: vec![
+                read_data(at("a")),
+                read_data(at("missing")),
+                MultiOp::GetChildren(GetChildrenRequest {
+                    path: null(),
+                    watch: false,
+                }),
+                read_data(at("a")),
+            ],
+        },
+        Op::MultiRead {
+            session: 0,
+            ops: vec![
+                read_data(at("a")),
+                MultiOp::Create(create_request(at("r"), NodeData::default())),
+            ],
+        },
+    ]);
+    // setWatches stops at a null path; the watches before it are set (a
+    // data watch on /a, seen fire below), those after it are not.
+    ops.extend(reconnect(
+        1,
+        SetWatchesSpec {
+            version2: false,
+            relative: RelativeZxid::LastSeen,
+            data: vec![at("a"), at("gone"), null()],
+            exist: vec![at("later")],
+            child: vec![],
+            persistent: vec![],
+            persistent_recursive: vec![],
+        },
+    ));
+    // setWatches2: the first null path is held, the recursive watch after
+    // it is set; a second null path fails before the watch after it.
+    ops.extend(reconnect(
+        2,
+        persistent_only(vec![null()], vec![root.into()]),
+    ));
+    ops.extend(reconnect(
+        0,
+        persistent_only(vec![null()], vec![null(), root.into()]),
+    ));
+    ops.extend([
+        set_data(0, at("a"), NodeData::from(b"b")),
+        create(
+            0,
+            OpCode::Create,
+            at("later"),
+            NodeData::default(),
+            CreateMode::Persistent,
+        ),
+    ]);
+    ops
+}
+
+/// The session drops its connection, then resumes on a new one handing
+/// back `spec`'s watches.
+fn reconnect(session: usize, spec: SetWatchesSpec) -> [Op; 2] {
+    [
+        Op::Disconnect { session },
+        Op::Reconnect {
+            session,
+            set_watches: Some(spec),
+        },
+    ]
+}
+
+/// setWatches2 handing back persistent watches only.
+fn persistent_only(persistent: Vec<String>, persistent_recursive: Vec<String>) -> SetWatchesSpec {
+    SetWatchesSpec {
+        version2: true,
+        relative: RelativeZxid::LastSeen,
+        data: vec![],
+        exist: vec![],
+        child: vec![],
+        persistent,
+        persistent_recursive,
+    }
+}
+
 /// Every op that takes a path, with `path`.
 fn ops_on_path(root: &str, path: &str) -> Vec<Op> {
     let path = || path.to_string();
@@ -383,6 +545,28 @@ mod tests {
             }
             assert_eq!(disconnected, [false; 3], "{}", scenario.name);
         }
+    }
+
+    #[test]
+    fn a_null_path_goes_on_the_wire_as_length_minus_one() {
+        let op = Op::Sync {
+            session: 0,
+            path: NULL_PATH.into(),
+        };
+        assert_eq!(op.wire().body, [0xff; 4]);
+        let ops = null_paths("/dt9");
+        let multi = ops
+            .iter()
+            .find(|op| matches!(op, Op::Multi { ops, .. } if ops[0].path() == "/dt9/m"))
+            .expect("the multi creating /dt9/m");
+        let body = multi.wire().body;
+        // create "/dt9/m", then a delete whose path is null, version -1,
+        // then the closing header (9 bytes).
+        let delete_path_at = body.len() - 9 - 8;
+        assert_eq!(body[delete_path_at..delete_path_at + 4], [0xff; 4]);
+        assert!(!body
+            .windows(NULL_PATH.len())
+            .any(|w| w == NULL_PATH.as_bytes()));
     }
 
     #[test]
