@@ -174,7 +174,22 @@ def choose_snap_count(rate: float, clients: int, warmup_s: float, first_after_s:
     return int(2 * (setup + rate * (warmup_s + first_after_s)))
 
 
-def run_once(kind: str, ds: restart.Dataset, run_dir: str, a, rep: int, runs_dir: str) -> dict:
+def parse_variants(specs: list[str]) -> dict[str, dict]:
+    """`--rk-variant NAME:KEY=VALUE[,KEY=VALUE...]` -> {"ringkeeper[NAME]": {KEY: VALUE}}."""
+    out = {}
+    for spec in specs:
+        name, sep, pairs = spec.partition(":")
+        cfg = dict(p.split("=", 1) for p in pairs.split(",") if "=" in p)
+        if not sep or not name or not cfg:
+            raise SystemExit(f"--rk-variant {spec!r}: expected NAME:KEY=VALUE[,KEY=VALUE...]")
+        out[f"ringkeeper[{name}]"] = cfg
+    return out
+
+
+def run_once(label: str, ds: restart.Dataset, run_dir: str, a, rep: int, runs_dir: str) -> dict:
+    """One run of server `label`: "zk", "ringkeeper", or a ringkeeper variant
+    ("ringkeeper[NAME]", with its extra zoo.cfg lines from --rk-variant)."""
+    kind = "zk" if label == "zk" else "ringkeeper"
     data = os.path.join(run_dir, "data")
     work = os.path.join(run_dir, "work")
     os.makedirs(work, exist_ok=True)
@@ -184,16 +199,19 @@ def run_once(kind: str, ds: restart.Dataset, run_dir: str, a, rep: int, runs_dir
         for f in os.listdir(logs):
             if f.startswith("log."):
                 os.remove(os.path.join(logs, f))
+    settled = restart.settle_disk(run_dir)
     snap_count = a.snap_count or choose_snap_count(a.rate, a.clients, a.warmup, a.first_after)
-    row = {"server": kind, "repeat": rep, "snap_count": snap_count, "ok": False, "error": None}
+    row = {"server": label, "repeat": rep, "snap_count": snap_count, "ok": False, "error": None,
+           "extra_cfg": a.variants.get(label, {}), "disk_settle": settled}
     port = restart.ZK_PORT if kind == "zk" else restart.RK_PORT
     if kind == "zk":
         server = restart.zk_cluster(data, work, snap_count, a.zk_heap)
     else:
-        server = restart.RkServer(os.path.abspath(a.ringkeeper), data, work, snap_count)
+        server = restart.RkServer(os.path.abspath(a.ringkeeper), data, work, snap_count,
+                                  extra_cfg=a.variants.get(label))
     server.spawn()
     pids = server.pids
-    name = f"{kind}-{rep}"
+    name = f"{label}-{rep}".replace("[", "-").replace("]", "")
     plot = os.path.join(runs_dir, f"{name}-loadgen.svg")
     try:
         server.wait_ready(restart.RESTART_TIMEOUT_S)
@@ -244,7 +262,7 @@ def run_once(kind: str, ds: restart.Dataset, run_dir: str, a, rep: int, runs_dir
         shutil.rmtree(run_dir, ignore_errors=True)
     if row.get("seconds"):
         with open(os.path.join(runs_dir, f"{name}.svg"), "w") as f:
-            f.write(timeline_svg([(f"{kind}, repeat {rep}", row)], a.rate))
+            f.write(timeline_svg([(f"{label}, repeat {rep}", row)], a.rate))
     return row
 
 
@@ -354,6 +372,12 @@ def _m(rows, path):
     return benchlib.med(vals)
 
 
+def _settle_cell(settle: dict | None) -> str:
+    if not settle:
+        return "–"
+    return f"{settle['waited_s']:g}" + ("" if settle["quiet"] else f" (not quiet: p99 {settle['p99_ms']} ms)")
+
+
 def write_report(out, argv, ds, meta, a, rows, facts, before, after) -> None:
     L = restart.header_lines("Write latency during a snapshot of a large tree: ringkeeper vs Apache ZooKeeper 3.8",
                              argv, facts, before, after)
@@ -368,13 +392,18 @@ def write_report(out, argv, ds, meta, a, rows, facts, before, after) -> None:
           f"- load: loadgen open loop, {a.clients} sessions, setData only (`--mix set=1`), {a.rate:g} ops/s, "
           f"{LOADGEN_KEYS:,} keys under /loadgen of {ds.value_size} B, "
           f"warmup {a.warmup:g} s + {a.duration:g} s measured",
-          f"- servers alternate, ZooKeeper first; {a.repeats} repeats; medians over repeats below", "",
+          f"- before each server starts, the disk is let settle after the copy (`restart.settle_disk`: 4 KiB "
+          f"fdatasync probes until their p99 over {restart.SETTLE_WINDOW_S:g} s is under "
+          f"{restart.SETTLE_P99_MS:g} ms, at most {restart.SETTLE_MAX_S:g} s; the wait is in the runs table)",
+          f"- servers alternate in this order: {', '.join(a.labels)}; {a.repeats} repeats; medians over repeats below",
+          *[f"- {label}: ringkeeper with `{', '.join(f'{k}={v}' for k, v in cfg.items())}` in zoo.cfg"
+            for label, cfg in a.variants.items()], "",
           "## Result (medians over repeats; ms)", "",
           "| server | ok runs | snapshots/run | snapshot took (ms) | during: p50 | during: p99 (max s) | "
           "during: p99.9 (max s) | outside: p50 | outside: p99 (max s) | outside: p99.9 (max s) | "
           "whole run p99.9 | whole run max | min ops/s during |",
           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for kind in ("zk", "ringkeeper"):
+    for kind in a.labels:
         rs = [r for r in rows if r["server"] == kind and r["ok"]]
         took = benchlib.med([benchlib.med([s.get("took_ms") for s in r["snapshots"]]) for r in rs])
         nsnap = benchlib.med([len(r["snapshots"]) for r in rs])
@@ -390,15 +419,16 @@ def write_report(out, argv, ds, meta, a, rows, facts, before, after) -> None:
             benchlib.fmt_ms(benchlib.med([benchlib.lat_ms(r["result"], "all", "p999") for r in rs])),
             benchlib.fmt_ms(benchlib.med([benchlib.lat_ms(r["result"], "all", "max") for r in rs])),
             benchlib.fmt(_m(rs, ["windows", "during", "ops_per_s_min"]), 0)]) + " |")
-    rk = [r for r in rows if r["server"] == "ringkeeper" and r["ok"]]
-    worst = max([r["windows"]["during"]["p999_ms_max"] for r in rk if r["windows"]["during"]] or [None],
-                key=lambda v: -1 if v is None else v)
-    if worst is not None:
-        L += ["", f"ringkeeper, worst per-second p99.9 during a snapshot over all runs: {worst:.2f} ms "
-              f"(target < {TARGET_P999_MS:g} ms: {'met' if worst < TARGET_P999_MS else 'NOT met'})"]
+    for label in (x for x in a.labels if x != "zk"):
+        rk = [r for r in rows if r["server"] == label and r["ok"]]
+        worst = max([r["windows"]["during"]["p999_ms_max"] for r in rk if r["windows"]["during"]] or [None],
+                    key=lambda v: -1 if v is None else v)
+        if worst is not None:
+            L += ["", f"{label}, worst per-second p99.9 during a snapshot over all runs: {worst:.2f} ms "
+                  f"(target < {TARGET_P999_MS:g} ms: {'met' if worst < TARGET_P999_MS else 'NOT met'})"]
     L += ["", "## Runs", "", "| server | repeat | snapshots (start-end s since load start, took ms) | errors | "
-          "backlog dropped | during p99.9 (max s) | outside p99.9 (max s) | resolution |",
-          "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: |"]
+          "backlog dropped | during p99.9 (max s) | outside p99.9 (max s) | resolution | disk settle wait (s) |",
+          "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         w = r.get("windows") or {}
         spans = "; ".join(f"{x:.1f}-{y:.1f} ({s.get('took_ms')})" for (x, y), s in
@@ -409,7 +439,8 @@ def write_report(out, argv, ds, meta, a, rows, facts, before, after) -> None:
                  f"{res.get('open_loop_backlog_dropped', '–')} | "
                  f"{benchlib.fmt_ms((w.get('during') or {}).get('p999_ms_max'))} | "
                  f"{benchlib.fmt_ms((w.get('outside') or {}).get('p999_ms_max'))} | "
-                 f"{benchlib.fmt_ms(r.get('latency_resolution_ms'))} |")
+                 f"{benchlib.fmt_ms(r.get('latency_resolution_ms'))} | "
+                 f"{_settle_cell(r.get('disk_settle'))} |")
     L += ["", "How the columns are made: loadgen's per-second p50/p99/p99.9 (read back from its --plot SVG); "
           f"\"during\" = the measured seconds that overlap [snapshot start, snapshot end + {DURING_TAIL_S:g} s], "
           "\"outside\" = the other measured seconds. p50 = median of the seconds' p50; p99 and p99.9 = the largest "
@@ -445,8 +476,15 @@ def main(argv=None) -> int:
     p.add_argument("--loadgen", default=benchlib.DEFAULT_LOADGEN)
     p.add_argument("--snapshot-only", action="store_true",
                    help="start from the snapshot alone (the data's log files removed): no recovered log")
+    p.add_argument("--servers", default="zk,ringkeeper", help="comma list of zk, ringkeeper")
+    p.add_argument("--rk-variant", action="append", default=[], metavar="NAME:KEY=VALUE[,KEY=VALUE]",
+                   help="also run ringkeeper with these zoo.cfg lines, reported as ringkeeper[NAME] (repeatable)")
     p.add_argument("--out", default=None)
     a = p.parse_args(argv)
+    a.variants = parse_variants(a.rk_variant)
+    a.labels = [s for s in a.servers.split(",") if s] + list(a.variants)
+    if any(s not in ("zk", "ringkeeper") for s in a.servers.split(",") if s):
+        raise SystemExit(f"--servers {a.servers!r}: only zk and ringkeeper")
     for b in (a.loadgen, a.ringkeeper):
         if not os.access(b, os.X_OK):
             raise SystemExit(f"{b}: not built")
@@ -467,8 +505,9 @@ def main(argv=None) -> int:
     jsonl = os.path.join(out, "results.jsonl")
     rows = []
     for rep in range(1, a.repeats + 1):
-        for kind in ("zk", "ringkeeper"):
-            row = run_once(kind, ds, os.path.join(ds.dir, f"pause-{kind}"), a, rep, runs_dir)
+        for kind in a.labels:
+            row = run_once(kind, ds, os.path.join(ds.dir, "pause-zk" if kind == "zk" else "pause-rk"), a, rep,
+                           runs_dir)
             rows.append(row)
             benchlib.append_jsonl(jsonl, row)
             w = row.get("windows") or {}

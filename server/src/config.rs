@@ -45,6 +45,7 @@
 //! | `ringkeeper.txnLog.directIO` | `txn_log_direct_io` | `no` | ringkeeper only; `yes`/`no`, else an error; `yes` on a dataLogDir that refuses O_DIRECT stops the server |
 //! | `ringkeeper.groupCommit.batchMaxBytes` | `group_commit_batch_max_bytes` | `BATCH_BYTES_MAX_DEFAULT` (1 MiB) | ringkeeper only; decimal bytes, 1 ..= `BATCH_BYTES_MAX_LIMIT` (64 MiB), else an error |
 //! | `ringkeeper.groupCommit.waitMaxUs` | `group_commit_wait_max_us` | `BATCH_WAIT_MAX_US_DEFAULT` (0) | ringkeeper only; decimal µs a batch may wait for more records, 0 ..= `BATCH_WAIT_MAX_US_LIMIT` (1 s), else an error |
+//! | `ringkeeper.snapshot.writebackChunkBytes` | `snapshot_writeback_chunk_bytes` | `WRITEBACK_CHUNK_BYTES_DEFAULT` (4 MiB) | ringkeeper only; decimal bytes of a snapshot written between write-back steps: 0 (off) or `WRITEBACK_CHUNK_BYTES_MIN` (64 KiB) ..= `SNAPSHOT_WRITEBACK_CHUNK_BYTES_LIMIT` (1 GiB), else an error |
 //!
 //! The `ringkeeper.*` keys are ringkeeper's own (`log_keys.rs`): ZooKeeper
 //! would warn about them and go on; ringkeeper refuses a bad value.
@@ -85,6 +86,7 @@ pub use error::{ConfigError, ConfigWarning, ConfigWarningKind};
 pub use four_letter_words::{FourLetterWordWhitelist, ALWAYS_ENABLED_WORD, FOUR_LETTER_WORDS};
 pub use log_keys::{
     TxnLogIoEngine, GROUP_COMMIT_BATCH_MAX_BYTES_KEY, GROUP_COMMIT_WAIT_MAX_US_KEY,
+    SNAPSHOT_WRITEBACK_CHUNK_BYTES_KEY, SNAPSHOT_WRITEBACK_CHUNK_BYTES_LIMIT,
     TXN_LOG_DIRECT_IO_KEY, TXN_LOG_IO_ENGINE_KEY,
 };
 
@@ -180,6 +182,9 @@ pub struct ServerConfig {
     pub group_commit_batch_max_bytes: usize,
     /// How long a batch may wait for more records, in µs (0: write at once).
     pub group_commit_wait_max_us: u64,
+    /// Bytes of a background snapshot written between two write-back
+    /// steps (0: no pacing).
+    pub snapshot_writeback_chunk_bytes: u64,
     /// Every key read, with its effective (last) value and line.
     pub raw: BTreeMap<String, RawSetting>,
 }
@@ -331,6 +336,7 @@ pub(crate) struct Draft<'a> {
     pub txn_log_direct_io: bool,
     pub group_commit_batch_max_bytes: usize,
     pub group_commit_wait_max_us: u64,
+    pub snapshot_writeback_chunk_bytes: u64,
 }
 
 impl Default for Draft<'_> {
@@ -366,6 +372,7 @@ impl Default for Draft<'_> {
             txn_log_direct_io: false,
             group_commit_batch_max_bytes: ringkeeper_txnlog::BATCH_BYTES_MAX_DEFAULT,
             group_commit_wait_max_us: ringkeeper_txnlog::BATCH_WAIT_MAX_US_DEFAULT,
+            snapshot_writeback_chunk_bytes: ringkeeper_snapshot::WRITEBACK_CHUNK_BYTES_DEFAULT,
         }
     }
 }
@@ -545,6 +552,7 @@ impl Parser {
             txn_log_direct_io: draft.txn_log_direct_io,
             group_commit_batch_max_bytes: draft.group_commit_batch_max_bytes,
             group_commit_wait_max_us: draft.group_commit_wait_max_us,
+            snapshot_writeback_chunk_bytes: draft.snapshot_writeback_chunk_bytes,
             raw: BTreeMap::new(),
         })
     }

@@ -15,7 +15,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ringkeeper_snapshot::{write_snapshot, FuzzySnapshot, RealFs, StateView, StepBudget};
+use ringkeeper_snapshot::{write_snapshot_paced, FuzzySnapshot, RealFs, StateView, StepBudget};
 
 use crate::durable::snapshot_sessions;
 use crate::service::Shared;
@@ -65,13 +65,19 @@ pub fn take_snapshot(shared: &Arc<Shared>) {
         },
         StepBudget::default(),
     );
-    match write_snapshot(&RealFs, &shared.config.data_dir, &mut source) {
+    let config = &shared.config;
+    let chunk_bytes = config.snapshot_writeback_chunk_bytes;
+    match write_snapshot_paced(&RealFs, &config.data_dir, &mut source, chunk_bytes) {
         Ok(written) => eprintln!(
-            "ringkeeper: snapshot {} written: {} nodes, {} bytes, {} ms",
+            "ringkeeper: snapshot {} written: {} nodes, {} bytes, {} ms, write-back {}",
             written.path.display(),
             written.node_count,
             written.file_bytes,
-            started.elapsed().as_millis()
+            started.elapsed().as_millis(),
+            match chunk_bytes {
+                0 => "at the fsync".to_string(),
+                bytes => format!("every {bytes} bytes"),
+            }
         ),
         Err(e) => eprintln!("ringkeeper: warning: snapshot failed: {e}"),
     }

@@ -43,4 +43,7 @@ pub use retention::{execute_purge, plan_purge, PurgeError, PurgePlan, SNAP_RETAI
 pub use sim_fs::{CrashMode, SimFile, SimFs};
 pub use source::{Fill, FuzzySnapshot, SnapshotSource, StateView, TreeSnapshot};
 pub use walk::{FuzzyWalk, StepBudget, STEP_BYTES_DEFAULT, STEP_NODES_DEFAULT};
-pub use writer::{write_snapshot, WrittenSnapshot};
+pub use writer::{
+    write_snapshot, write_snapshot_paced, WrittenSnapshot, WRITEBACK_CHUNK_BYTES_DEFAULT,
+    WRITEBACK_CHUNK_BYTES_MIN,
+};

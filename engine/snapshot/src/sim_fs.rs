@@ -54,6 +54,8 @@ struct SimState {
     crash_at_op: Option<u64>,
     crashed: bool,
     fail_next_sync: bool,
+    /// Every write-back asked for: (offset, len, wait), in order.
+    write_backs: Vec<(u64, u64, bool)>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -185,6 +187,12 @@ impl SimFs {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Every [`SnapshotWrite::write_back`] asked of any file so far, in
+    /// order: (offset, len, wait).
+    pub fn write_backs(&self) -> Vec<(u64, u64, bool)> {
+        self.lock().write_backs.clone()
     }
 
     /// Mutating operations done so far (the crashing one included).
@@ -321,6 +329,17 @@ impl SnapshotWrite for SimFile {
         let node = &mut state.inodes[self.inode];
         node.durable = node.data.clone();
         node.unsynced.clear();
+        Ok(())
+    }
+
+    /// Recorded, and a point where the process can crash; it makes nothing
+    /// durable (the pessimistic reading: only an fsync does).
+    fn write_back(&mut self, offset: u64, len: u64, wait: bool) -> io::Result<()> {
+        let mut state = self.fs.lock();
+        if !state.begin_op()? {
+            return Err(crashed_error());
+        }
+        state.write_backs.push((offset, len, wait));
         Ok(())
     }
 }

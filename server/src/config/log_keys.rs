@@ -1,4 +1,5 @@
-//! ringkeeper's own `zoo.cfg` keys for the txn log's I/O. ZooKeeper has
+//! ringkeeper's own `zoo.cfg` keys for the txn log's and the snapshots'
+//! I/O. ZooKeeper has
 //! none of them (it would warn that they are unknown and go on); being
 //! ours, they are strict: a value outside the documented ones stops the
 //! server with an error naming the file, the line and the key, instead of
@@ -15,12 +16,18 @@ pub const TXN_LOG_DIRECT_IO_KEY: &str = "ringkeeper.txnLog.directIO";
 pub const GROUP_COMMIT_BATCH_MAX_BYTES_KEY: &str = "ringkeeper.groupCommit.batchMaxBytes";
 /// zoo.cfg key: how long a batch may wait for more records, in µs.
 pub const GROUP_COMMIT_WAIT_MAX_US_KEY: &str = "ringkeeper.groupCommit.waitMaxUs";
+/// zoo.cfg key: bytes of a snapshot written between two write-back steps
+/// (0: no pacing; the final fsync writes the whole file back).
+pub const SNAPSHOT_WRITEBACK_CHUNK_BYTES_KEY: &str = "ringkeeper.snapshot.writebackChunkBytes";
+/// The largest write-back chunk the key takes.
+pub const SNAPSHOT_WRITEBACK_CHUNK_BYTES_LIMIT: u64 = 1 << 30;
 /// The keys above, for the list of keys this crate reads.
-pub(crate) const LOG_KEYS: [&str; 4] = [
+pub(crate) const LOG_KEYS: [&str; 5] = [
     TXN_LOG_IO_ENGINE_KEY,
     TXN_LOG_DIRECT_IO_KEY,
     GROUP_COMMIT_BATCH_MAX_BYTES_KEY,
     GROUP_COMMIT_WAIT_MAX_US_KEY,
+    SNAPSHOT_WRITEBACK_CHUNK_BYTES_KEY,
 ];
 
 /// How the txn log hands a batch (one write plus one fdatasync) to the
@@ -65,6 +72,30 @@ impl Parser {
     /// (where `forceSync` falls back to `yes` with a warning).
     pub(crate) fn yes_no(&self, s: Setting<'_>) -> Result<bool, ConfigError> {
         parse_yes_no(s.value).ok_or_else(|| self.bad_value(s, "is not yes or no"))
+    }
+
+    /// 0 (no pacing) or a chunk from `WRITEBACK_CHUNK_BYTES_MIN` to
+    /// [`SNAPSHOT_WRITEBACK_CHUNK_BYTES_LIMIT`].
+    pub(crate) fn snapshot_writeback_chunk_bytes(
+        &self,
+        s: Setting<'_>,
+    ) -> Result<u64, ConfigError> {
+        let bounds = (
+            0,
+            SNAPSHOT_WRITEBACK_CHUNK_BYTES_LIMIT,
+            "SNAPSHOT_WRITEBACK_CHUNK_BYTES_LIMIT",
+        );
+        let bytes = self.bounded_decimal(s, "bytes", bounds)?;
+        let min = ringkeeper_snapshot::WRITEBACK_CHUNK_BYTES_MIN;
+        if bytes != 0 && bytes < min {
+            return Err(self.bad_value(
+                s,
+                format!(
+                    "is neither 0 (no pacing) nor at least WRITEBACK_CHUNK_BYTES_MIN ({min} bytes)"
+                ),
+            ));
+        }
+        Ok(bytes)
     }
 
     /// A decimal number of `unit` within `min..=max` (`limit` names `max`).

@@ -9,7 +9,7 @@ use ringkeeper_txnlog::{BATCH_BYTES_MAX_LIMIT, BATCH_WAIT_MAX_US_LIMIT};
 use super::four_letter_words::FourLetterWordWhitelist;
 use super::log_keys::{
     GROUP_COMMIT_BATCH_MAX_BYTES_KEY, GROUP_COMMIT_WAIT_MAX_US_KEY, LOG_KEYS,
-    TXN_LOG_DIRECT_IO_KEY, TXN_LOG_IO_ENGINE_KEY,
+    SNAPSHOT_WRITEBACK_CHUNK_BYTES_KEY, TXN_LOG_DIRECT_IO_KEY, TXN_LOG_IO_ENGINE_KEY,
 };
 use super::{
     ConfigError, ConfigWarningKind, Draft, Parser, Setting, DEFAULT_CONTAINER_CHECK_INTERVAL_MS,
@@ -296,6 +296,9 @@ impl Parser {
             GROUP_COMMIT_WAIT_MAX_US_KEY => {
                 let bounds = (0, BATCH_WAIT_MAX_US_LIMIT, "BATCH_WAIT_MAX_US_LIMIT");
                 draft.group_commit_wait_max_us = self.bounded_decimal(s, "µs", bounds)?;
+            }
+            SNAPSHOT_WRITEBACK_CHUNK_BYTES_KEY => {
+                draft.snapshot_writeback_chunk_bytes = self.snapshot_writeback_chunk_bytes(s)?;
             }
             "snapCount" => draft.snap_count = self.snap_count(s),
             "DigestAuthenticationProvider.superDigest" => {

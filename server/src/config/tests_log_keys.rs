@@ -68,9 +68,32 @@ fn batch_size_and_wait_are_read_up_to_their_named_limits() {
 }
 
 #[test]
+fn snapshot_write_back_pacing_is_on_by_default_and_takes_0_or_a_bounded_chunk() {
+    let (config, _) = parse_ok(BASE);
+    assert_eq!(
+        config.snapshot_writeback_chunk_bytes,
+        ringkeeper_snapshot::WRITEBACK_CHUNK_BYTES_DEFAULT
+    );
+    for bytes in [
+        0,
+        ringkeeper_snapshot::WRITEBACK_CHUNK_BYTES_MIN,
+        1 << 20,
+        SNAPSHOT_WRITEBACK_CHUNK_BYTES_LIMIT,
+    ] {
+        let text = with_base(&format!(
+            "ringkeeper.snapshot.writebackChunkBytes={bytes}\n"
+        ));
+        let (config, warnings) = parse_ok(&text);
+        assert!(warnings.is_empty(), "{text}: {warnings:?}");
+        assert_eq!(config.snapshot_writeback_chunk_bytes, bytes, "{text}");
+    }
+}
+
+#[test]
 fn a_bad_value_of_each_key_is_refused_naming_file_line_and_key() {
     let over_bytes = ringkeeper_txnlog::BATCH_BYTES_MAX_LIMIT + 1;
     let over_us = ringkeeper_txnlog::BATCH_WAIT_MAX_US_LIMIT + 1;
+    let over_chunk = SNAPSHOT_WRITEBACK_CHUNK_BYTES_LIMIT + 1;
     let cases: Vec<(String, &str, &str)> = vec![
         (
             "ringkeeper.txnLog.ioEngine=uring".into(),
@@ -136,6 +159,21 @@ fn a_bad_value_of_each_key_is_refused_naming_file_line_and_key() {
             format!("ringkeeper.groupCommit.waitMaxUs={over_us}"),
             "waitMaxUs",
             "BATCH_WAIT_MAX_US_LIMIT",
+        ),
+        (
+            "ringkeeper.snapshot.writebackChunkBytes=4096".into(),
+            "writebackChunkBytes",
+            "WRITEBACK_CHUNK_BYTES_MIN",
+        ),
+        (
+            format!("ringkeeper.snapshot.writebackChunkBytes={over_chunk}"),
+            "writebackChunkBytes",
+            "SNAPSHOT_WRITEBACK_CHUNK_BYTES_LIMIT",
+        ),
+        (
+            "ringkeeper.snapshot.writebackChunkBytes=4MiB".into(),
+            "writebackChunkBytes",
+            "whole number",
         ),
     ];
     for (line, key_end, reason) in cases {
