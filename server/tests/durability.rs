@@ -118,14 +118,20 @@ fn sessions_and_their_ephemerals_survive_a_restart_and_expire_afresh() {
 
 #[test]
 fn snapshots_are_taken_every_snap_count_txns_and_a_restart_uses_them() {
-    let mut server = ringkeeper(&[("snapCount", "100")]);
+    // 1 KiB per node: the later snapshots (>= 100 KiB) are written back in
+    // 64 KiB steps (`sync_file_range`) before their fsync.
+    let mut server = ringkeeper(&[
+        ("snapCount", "100"),
+        ("ringkeeper.snapshot.writebackChunkBytes", "65536"),
+    ]);
     let mut c = Client::connect_new(server.addr()).unwrap();
     c.create("/s", b"", &open_acl(), CreateMode::Persistent)
         .unwrap();
+    let data = |i: usize| vec![b'a' + (i % 26) as u8; 1024];
     for i in 0..400 {
         c.create(
             &format!("/s/n{i}"),
-            b"x",
+            &data(i),
             &open_acl(),
             CreateMode::Persistent,
         )
@@ -148,6 +154,16 @@ fn snapshots_are_taken_every_snap_count_txns_and_a_restart_uses_them() {
     server.restart().expect("restart");
     let mut c = Client::connect_new(server.addr()).unwrap();
     assert_eq!(c.get_children("/s", false).unwrap().len(), 400);
+    for i in [0, 199, 399] {
+        assert_eq!(c.get_data(&format!("/s/n{i}"), false).unwrap().0, data(i));
+    }
+    assert!(
+        server
+            .log_tail(400)
+            .contains("write-back every 65536 bytes"),
+        "{}",
+        server.log_tail(50)
+    );
     assert!(
         server.log_tail(200).contains("recovered snapshot"),
         "the restart used a snapshot:\n{}",
