@@ -20,6 +20,11 @@ use ringkeeper_snapshot::{write_snapshot_paced, FuzzySnapshot, RealFs, StateView
 use crate::durable::snapshot_sessions;
 use crate::service::Shared;
 
+/// The exit status after a snapshot's fsync, rename or directory fsync
+/// failed (`SnapshotWriteError::is_fatal`): Apache ZooKeeper's
+/// TXNLOG_ERROR_TAKING_SNAPSHOT.
+pub const SNAPSHOT_FAILED_EXIT_CODE: i32 = 10;
+
 /// Logged txns after which the next snapshot starts.
 pub fn snapshot_threshold(shared: &Shared) -> u64 {
     let snap_count = u64::from(shared.config.snap_count.max(2));
@@ -79,7 +84,14 @@ pub fn take_snapshot(shared: &Arc<Shared>) {
                 bytes => format!("every {bytes} bytes"),
             }
         ),
-        Err(e) => eprintln!("ringkeeper: warning: snapshot failed: {e}"),
+        Err(e) if e.is_fatal() => {
+            // As the txn log's fatal errors: stop, never go on or retry.
+            eprintln!("ringkeeper: fatal: snapshot failed, stopping: {e}");
+            std::process::exit(SNAPSHOT_FAILED_EXIT_CODE);
+        }
+        Err(e) => eprintln!(
+            "ringkeeper: warning: snapshot failed, the previous snapshot and the log still hold every txn: {e}"
+        ),
     }
 }
 

@@ -75,6 +75,28 @@ impl fmt::Display for SnapshotWriteError {
 
 impl std::error::Error for SnapshotWriteError {}
 
+impl SnapshotWriteError {
+    /// Whether the server must stop: an I/O error at the file's fsync or
+    /// later. After a failed fsync the kernel may have dropped the pages it
+    /// could not write (a retry would report success over lost bytes);
+    /// after a failed rename or directory fsync the snapshot's name may not
+    /// survive a crash, while purge would count it as the newest snapshot
+    /// and remove the older files it replaces. Apache ZooKeeper exits on
+    /// any snapshot I/O error; ringkeeper goes on after the earlier steps'
+    /// errors (creating or writing the temporary file, e.g. a full disk),
+    /// which leave only a `.tmp` file that loading ignores and purge
+    /// removes: the previous snapshot and the log still hold every txn.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            SnapshotWriteError::Io {
+                step: WriteStep::SyncFile | WriteStep::Rename | WriteStep::SyncDir,
+                ..
+            }
+        )
+    }
+}
+
 /// Why a file's bytes are not a loadable snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SnapshotError {

@@ -120,6 +120,7 @@ fn an_fsync_error_stops_the_write_before_the_rename() {
         error.to_string().contains("fsync of the file failed"),
         "{error}"
     );
+    assert!(error.is_fatal(), "a failed fsync stops the server");
     let names = fs.list_dir(Path::new(DIR)).expect("listed");
     assert_eq!(names, vec![format!("snapshot.{zxid:x}.tmp")]);
     let report = load_newest(&fs, Path::new(DIR), options()).expect("listed");
@@ -160,4 +161,29 @@ fn a_snapshot_renamed_before_its_fsync_can_be_torn_and_is_then_refused() {
         }
     }
     assert!(refused > 0, "some crash tore the unsynced file");
+}
+
+#[test]
+fn only_errors_from_the_fsync_on_stop_the_server() {
+    let io = |step| SnapshotWriteError::Io {
+        step,
+        path: Path::new(DIR).join("snapshot.1.tmp"),
+        error: std::io::Error::from_raw_os_error(28), // ENOSPC
+    };
+    for step in [
+        WriteStep::CreateTemp,
+        WriteStep::WriteBody,
+        WriteStep::WriteHeader,
+    ] {
+        assert!(!io(step).is_fatal(), "{step}: only a .tmp file is left");
+    }
+    for step in [WriteStep::SyncFile, WriteStep::Rename, WriteStep::SyncDir] {
+        assert!(io(step).is_fatal(), "{step}");
+    }
+    assert!(!SnapshotWriteError::TooManyNodes.is_fatal());
+    assert!(!SnapshotWriteError::ZxidWentBack {
+        zxid: 2,
+        digest_zxid: 1
+    }
+    .is_fatal());
 }
