@@ -11,10 +11,10 @@ and end come from the server's log: ZooKeeper's `Snapshotting: 0x..` and
 `Snapshot taken in N ms` lines (log4j timestamps), ringkeeper's `snapshot
 ... written: ..., N ms` line (time of arrival on its stderr; start = end - N).
 
-loadgen's --json has whole-run percentiles only; its per-second p50/p99/p99.9
-and ops/s exist only in its --plot SVG, so they are read back from that SVG
-(loadgen_seconds(): the polyline points, 0.1 px over 155 px, i.e. within
-0.07 % of the panel's top value). A second counts as "during the snapshot"
+loadgen's --json carries the per-second p50/p99/p99.9/max and ops/s
+("seconds"); an older loadgen had them only in its --plot SVG, and they are
+then read back from it (loadgen_seconds(): the polyline points, 0.1 px over
+155 px, i.e. within 0.07 % of the panel's top value). A second counts as "during the snapshot"
 when it overlaps [start, end + 1 s] (an op delayed by the snapshot completes,
 and is counted, after it); the others of the measured window are "outside".
 The p99.9 of a window is reported as the largest per-second p99.9 in it: the
@@ -242,8 +242,11 @@ def run_once(label: str, ds: restart.Dataset, run_dir: str, a, rep: int, runs_di
             time.sleep(0.5)
         row["snapshots"] = snaps
         row["rss_after_bytes"] = zkharness.proc_rss(pids[0])["rss"]
-        with open(plot) as f:
-            row["seconds"], row["latency_resolution_ms"] = loadgen_seconds(f.read())
+        if res.get("seconds"):  # loadgen since 2026-11-22: the exact per-second series
+            row["seconds"], row["latency_resolution_ms"] = res.pop("seconds"), 0.0
+        else:  # an older loadgen: read back from its plot
+            with open(plot) as f:
+                row["seconds"], row["latency_resolution_ms"] = loadgen_seconds(f.read())
         row["windows"] = windows(row)
         row["ok"] = p.returncode == 0 and bool(snaps)
         if not snaps:
@@ -441,12 +444,14 @@ def write_report(out, argv, ds, meta, a, rows, facts, before, after) -> None:
                  f"{benchlib.fmt_ms((w.get('outside') or {}).get('p999_ms_max'))} | "
                  f"{benchlib.fmt_ms(r.get('latency_resolution_ms'))} | "
                  f"{_settle_cell(r.get('disk_settle'))} |")
-    L += ["", "How the columns are made: loadgen's per-second p50/p99/p99.9 (read back from its --plot SVG); "
+    L += ["", "How the columns are made: loadgen's per-second p50/p99/p99.9 (from its --json \"seconds\", or read "
+          "back from its --plot SVG for an older loadgen); "
           f"\"during\" = the measured seconds that overlap [snapshot start, snapshot end + {DURING_TAIL_S:g} s], "
           "\"outside\" = the other measured seconds. p50 = median of the seconds' p50; p99 and p99.9 = the largest "
           "per-second value in the window (an upper bound of the window's own percentile). Whole-run figures are "
           "loadgen's --json over the measured window (both windows together). \"resolution\": the per-second values "
-          "read from the SVG are multiples of it (0.1 px of the plot's height), so p50s below it read as 0. "
+          "read from an SVG are multiples of it (0.1 px of the plot's height), so p50s below it read as 0; "
+          "0 = exact (from --json). "
           "Snapshot start/end: ZooKeeper's "
           "log (`Snapshotting`, `Snapshot taken in`), ringkeeper's stderr (`snapshot ... written ... N ms`, "
           "start = arrival - N ms).", "",

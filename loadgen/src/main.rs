@@ -299,6 +299,7 @@ fn supervise(
             p50_ms: bucket.latency_ns.value_at_percentile(50.0) as f64 / 1e6,
             p99_ms: bucket.latency_ns.value_at_percentile(99.0) as f64 / 1e6,
             p999_ms: bucket.latency_ns.value_at_percentile(99.9) as f64 / 1e6,
+            max_ms: bucket.latency_ns.max() as f64 / 1e6,
         })
         .collect();
     Ok(RunFacts {

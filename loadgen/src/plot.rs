@@ -306,6 +306,7 @@ mod tests {
                 p50_ms: 0.5,
                 p99_ms: 0.9,
                 p999_ms: 1.0,
+                max_ms: 1.2,
             })
             .collect();
         let svg = svg("run <1>", &seconds, &histogram, 2.0);

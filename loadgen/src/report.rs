@@ -7,7 +7,7 @@ use hdrhistogram::Histogram;
 use serde_json::{json, Map, Value};
 use std::fmt::Write;
 
-/// One second of the measured run, for the plot.
+/// One second of the run (warmup included), for the plot and `--json`.
 #[derive(Debug, Clone, Copy)]
 pub struct Second {
     /// Seconds since load started (warmup included).
@@ -16,6 +16,7 @@ pub struct Second {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub p999_ms: f64,
+    pub max_ms: f64,
 }
 
 /// Everything the run measured besides the per-worker stats.
@@ -105,6 +106,14 @@ pub fn json_line(config: &LoadConfig, stats: &Stats, facts: &RunFacts) -> String
         "ring_turns": stats.ring_turns,
         "completions_per_turn": stats.ring_completions as f64 / stats.ring_turns.max(1) as f64,
         "cpu_us_per_op": cpu_us_per_op(stats, facts),
+        "seconds": facts.seconds.iter().map(|s| json!({
+            "at_s": s.at_s,
+            "ops_per_s": s.ops_per_s,
+            "p50_ms": s.p50_ms,
+            "p99_ms": s.p99_ms,
+            "p999_ms": s.p999_ms,
+            "max_ms": s.max_ms,
+        })).collect::<Vec<_>>(),
     });
     value.to_string()
 }

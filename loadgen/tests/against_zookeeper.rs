@@ -156,6 +156,24 @@ fn open_loop_runs_at_the_requested_rate() {
     // server's speed, as long as it keeps up (a 5% allowance for edges).
     assert!((5_700.0..=6_300.0).contains(&ops), "ops = {ops}");
     assert_eq!(report["open_loop_backlog_dropped"], 0);
+    // The per-second series covers warmup and measured seconds, each at
+    // about the scheduled rate, its percentiles in order.
+    let seconds = report["seconds"].as_array().expect("a per-second series");
+    assert!((3..=6).contains(&seconds.len()), "{seconds:?}");
+    let mut rates = Vec::new();
+    for second in seconds {
+        let field = |name: &str| {
+            second[name]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{name}: {second}"))
+        };
+        assert!(field("p50_ms") <= field("p99_ms") && field("p99_ms") <= field("p999_ms"));
+        assert!(field("p999_ms") <= field("max_ms") * 1.001, "{second}");
+        rates.push(field("ops_per_s"));
+    }
+    rates.sort_by(f64::total_cmp);
+    let median = rates[rates.len() / 2];
+    assert!((1_500.0..=2_500.0).contains(&median), "{rates:?}");
 }
 
 #[test]
