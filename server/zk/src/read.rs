@@ -331,9 +331,8 @@ impl ZkServer {
         watches: &WatchLists,
         out: &mut Outbox,
     ) -> Result<(), ErrorCode> {
-        let relative_zxid = watches.relative_zxid;
         let mut events: Vec<(EventType, &str)> = Vec::new();
-        let outcome = self.set_watches_until_null(conn, watches, relative_zxid, &mut events);
+        let outcome = self.set_watches_until_null(conn, watches, &mut events);
         for (event_type, path) in events {
             let event = WatcherEvent {
                 event_type: event_type.as_i32(),
@@ -355,9 +354,9 @@ impl ZkServer {
         &mut self,
         conn: ConnKey,
         watches: &'w WatchLists,
-        relative_zxid: i64,
         events: &mut Vec<(EventType, &'w str)>,
     ) -> Result<(), ErrorCode> {
+        let relative_zxid = watches.relative_zxid;
         let not_null =
             |path: &'w Option<String>| path.as_deref().ok_or(ErrorCode::MarshallingError);
         for path in &watches.data_watches {
