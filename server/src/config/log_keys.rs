@@ -22,7 +22,7 @@ pub const SNAPSHOT_WRITEBACK_CHUNK_BYTES_KEY: &str = "ringkeeper.snapshot.writeb
 /// The largest write-back chunk the key takes.
 pub const SNAPSHOT_WRITEBACK_CHUNK_BYTES_LIMIT: u64 = 1 << 30;
 /// The keys above, for the list of keys this crate reads.
-pub(crate) const LOG_KEYS: [&str; 5] = [
+pub(crate) const STORAGE_KEYS: [&str; 5] = [
     TXN_LOG_IO_ENGINE_KEY,
     TXN_LOG_DIRECT_IO_KEY,
     GROUP_COMMIT_BATCH_MAX_BYTES_KEY,

@@ -8,8 +8,8 @@ use ringkeeper_txnlog::{BATCH_BYTES_MAX_LIMIT, BATCH_WAIT_MAX_US_LIMIT};
 
 use super::four_letter_words::FourLetterWordWhitelist;
 use super::log_keys::{
-    GROUP_COMMIT_BATCH_MAX_BYTES_KEY, GROUP_COMMIT_WAIT_MAX_US_KEY, LOG_KEYS,
-    SNAPSHOT_WRITEBACK_CHUNK_BYTES_KEY, TXN_LOG_DIRECT_IO_KEY, TXN_LOG_IO_ENGINE_KEY,
+    GROUP_COMMIT_BATCH_MAX_BYTES_KEY, GROUP_COMMIT_WAIT_MAX_US_KEY,
+    SNAPSHOT_WRITEBACK_CHUNK_BYTES_KEY, STORAGE_KEYS, TXN_LOG_DIRECT_IO_KEY, TXN_LOG_IO_ENGINE_KEY,
 };
 use super::{
     ConfigError, ConfigWarningKind, Draft, Parser, Setting, DEFAULT_CONTAINER_CHECK_INTERVAL_MS,
@@ -131,7 +131,7 @@ fn unknown_key_hint(key: &str) -> Option<String> {
         .iter()
         .chain(UNSUPPORTED_KEYS)
         .chain(REFUSED_WHEN_TRUE)
-        .chain(&LOG_KEYS);
+        .chain(&STORAGE_KEYS);
     all.into_iter()
         .find(|known| known.eq_ignore_ascii_case(key))
         .map(|known| format!("keys are case-sensitive: did you mean {known}?"))
