@@ -11,15 +11,13 @@ and end come from the server's log: ZooKeeper's `Snapshotting: 0x..` and
 `Snapshot taken in N ms` lines (log4j timestamps), ringkeeper's `snapshot
 ... written: ..., N ms` line (time of arrival on its stderr; start = end - N).
 
-loadgen's --json carries the per-second p50/p99/p99.9/max and ops/s
-("seconds"); an older loadgen had them only in its --plot SVG, and they are
-then read back from it (loadgen_seconds(): the polyline points, 0.1 px over
-155 px, i.e. within 0.07 % of the panel's top value). A second counts as "during the snapshot"
+The per-second p50/p99/p99.9 and ops/s come from loadgen's --json
+("seconds"). A second counts as "during the snapshot"
 when it overlaps [start, end + 1 s] (an op delayed by the snapshot completes,
 and is counted, after it); the others of the measured window are "outside".
 The p99.9 of a window is reported as the largest per-second p99.9 in it: the
 p99.9 of a union of seconds is at most the largest of theirs, so this is an
-upper bound; the max is the whole run's (loadgen has no per-second max).
+upper bound; the max is the whole run's.
 
     python3 tuning/snapshot_pause.py [--znodes 1000000] [--repeats 3] [--rate 5000] [--out DIR]
     python3 tuning/snapshot_pause.py --znodes 20000 --txns 2000 --repeats 1    # development size
@@ -51,68 +49,6 @@ LOADGEN_KEYS = 10_000
 DURING_TAIL_S = 1.0
 SNAPSHOT_END_WAIT_S = 120.0
 TARGET_P999_MS = 50.0
-
-
-# --------------------------------------------------------------------------
-# loadgen's per-second series, read back from its --plot SVG
-# --------------------------------------------------------------------------
-
-_NUM_SUFFIX = {"k": 1e3, "M": 1e6}
-
-
-def _parse_short(label: str) -> float:
-    label = label.strip()
-    if label and label[-1] in _NUM_SUFFIX:
-        return float(label[:-1]) * _NUM_SUFFIX[label[-1]]
-    return float(label)
-
-
-_RECT = re.compile(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="none"')
-_YLABEL = re.compile(r'<text x="[\d.]+" y="([\d.]+)" font-size="11" text-anchor="end">([^<]+)</text>')
-_XTICK = re.compile(r'<text x="([\d.]+)" y="[\d.]+" font-size="11" text-anchor="middle">(\d+)</text>')
-_LINE = re.compile(r'<polyline fill="none" stroke="(#[0-9a-f]+)" stroke-width="2" points="([^"]*)"/>')
-
-
-def _panel(svg: str, title: str) -> tuple[dict[str, list[tuple[float, float]]], float]:
-    start = svg.index(f">{title}</text>")
-    nxt = svg.find('font-weight="bold">', start + 1)
-    seg = svg[start: nxt if nxt > 0 else len(svg)]
-    left, top, width, height = map(float, _RECT.search(seg).groups())
-    bottom = top + height
-    labels = [(float(y), _parse_short(t)) for y, t in _YLABEL.findall(seg)]
-    y_top_px, y_max = min(labels)  # the highest grid line is the panel's top value
-    if abs(y_top_px - 4.0 - top) > 0.2:
-        raise ValueError(f"{title}: top label not at the plot's top")
-    ticks = [(float(x), int(t)) for x, t in _XTICK.findall(seg)]
-    (x1, t1), (x2, t2) = ticks[0], ticks[-1]
-    s_per_px = (t2 - t1) / (x2 - x1)
-    out = {}
-    for color, pts in _LINE.findall(seg):
-        series = []
-        for p in pts.split():
-            px, py = map(float, p.split(","))
-            series.append((t1 + (px - x1) * s_per_px, (bottom - py) / (bottom - top) * y_max))
-        out[color] = series
-    # one step of the points' 0.1 px rounding, in the panel's unit
-    return out, 0.1 / (bottom - top) * y_max
-
-
-def loadgen_seconds(svg: str) -> tuple[list[dict], float]:
-    """[{at_s, ops_per_s, p50_ms, p99_ms, p999_ms}] from loadgen's --plot SVG
-    (at_s = seconds since load start, warmup included, the end of each
-    second), and the latency resolution in ms (values are multiples of it)."""
-    thr = _panel(svg, "Throughput per second")[0]["#1f77b4"]
-    lat, resolution_ms = _panel(svg, "Latency per second")
-    p50, p99, p999 = lat["#2ca02c"], lat["#ff7f0e"], lat["#d62728"]
-    if not (len(thr) == len(p50) == len(p99) == len(p999)):
-        raise ValueError("loadgen plot: series of different lengths")
-    rows = []
-    for (x, ops), (_, a), (_, b), (_, c) in zip(thr, p50, p99, p999):
-        if abs(x - round(x)) > 0.15:
-            raise ValueError(f"loadgen plot: a point at {x:.2f} s is not on a whole second")
-        rows.append({"at_s": round(x), "ops_per_s": round(ops, 1), "p50_ms": round(a, 4), "p99_ms": round(b, 4),
-                     "p999_ms": round(c, 4)})
-    return rows, resolution_ms
 
 
 # --------------------------------------------------------------------------
@@ -242,11 +178,9 @@ def run_once(label: str, ds: restart.Dataset, run_dir: str, a, rep: int, runs_di
             time.sleep(0.5)
         row["snapshots"] = snaps
         row["rss_after_bytes"] = zkharness.proc_rss(pids[0])["rss"]
-        if res.get("seconds"):  # loadgen since 2026-11-22: the exact per-second series
-            row["seconds"], row["latency_resolution_ms"] = res.pop("seconds"), 0.0
-        else:  # an older loadgen: read back from its plot
-            with open(plot) as f:
-                row["seconds"], row["latency_resolution_ms"] = loadgen_seconds(f.read())
+        if not res.get("seconds"):
+            raise RuntimeError("loadgen's --json has no per-second series: rebuild loadgen")
+        row["seconds"] = res.pop("seconds")
         row["windows"] = windows(row)
         row["ok"] = p.returncode == 0 and bool(snaps)
         if not snaps:
@@ -430,8 +364,8 @@ def write_report(out, argv, ds, meta, a, rows, facts, before, after) -> None:
             L += ["", f"{label}, worst per-second p99.9 during a snapshot over all runs: {worst:.2f} ms "
                   f"(target < {TARGET_P999_MS:g} ms: {'met' if worst < TARGET_P999_MS else 'NOT met'})"]
     L += ["", "## Runs", "", "| server | repeat | snapshots (start-end s since load start, took ms) | errors | "
-          "backlog dropped | during p99.9 (max s) | outside p99.9 (max s) | resolution | disk settle wait (s) |",
-          "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+          "backlog dropped | during p99.9 (max s) | outside p99.9 (max s) | disk settle wait (s) |",
+          "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: |"]
     for r in rows:
         w = r.get("windows") or {}
         spans = "; ".join(f"{x:.1f}-{y:.1f} ({s.get('took_ms')})" for (x, y), s in
@@ -442,17 +376,12 @@ def write_report(out, argv, ds, meta, a, rows, facts, before, after) -> None:
                  f"{res.get('open_loop_backlog_dropped', '–')} | "
                  f"{benchlib.fmt_ms((w.get('during') or {}).get('p999_ms_max'))} | "
                  f"{benchlib.fmt_ms((w.get('outside') or {}).get('p999_ms_max'))} | "
-                 f"{benchlib.fmt_ms(r.get('latency_resolution_ms'))} | "
                  f"{_settle_cell(r.get('disk_settle'))} |")
-    L += ["", "How the columns are made: loadgen's per-second p50/p99/p99.9 (from its --json \"seconds\", or read "
-          "back from its --plot SVG for an older loadgen); "
+    L += ["", "How the columns are made: loadgen's per-second p50/p99/p99.9 (its --json \"seconds\"); "
           f"\"during\" = the measured seconds that overlap [snapshot start, snapshot end + {DURING_TAIL_S:g} s], "
           "\"outside\" = the other measured seconds. p50 = median of the seconds' p50; p99 and p99.9 = the largest "
           "per-second value in the window (an upper bound of the window's own percentile). Whole-run figures are "
-          "loadgen's --json over the measured window (both windows together). \"resolution\": the per-second values "
-          "read from an SVG are multiples of it (0.1 px of the plot's height), so p50s below it read as 0; "
-          "0 = exact (from --json). "
-          "Snapshot start/end: ZooKeeper's "
+          "loadgen's --json over the measured window (both windows together). Snapshot start/end: ZooKeeper's "
           "log (`Snapshotting`, `Snapshot taken in`), ringkeeper's stderr (`snapshot ... written ... N ms`, "
           "start = arrival - N ms).", "",
           "Files: `results.jsonl` (one row per run, with the per-second series and snapshot times), "
